@@ -1,0 +1,47 @@
+// Reads `softphone.*` settings and turns them into validated account configs, telling the
+// user (once per change) exactly which field of which account is wrong.
+import * as vscode from "vscode";
+import type { SoftphoneSettings } from "../softphone";
+import { parseAccounts, type AccountConfig } from "./accountConfig";
+
+export const SECTION = "softphone";
+
+export function readAccounts(): { accounts: AccountConfig[]; errors: string[] } {
+  return parseAccounts(vscode.workspace.getConfiguration(SECTION).get<unknown>("accounts", []));
+}
+
+export function readSettings(): SoftphoneSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const dtmf = c.get<string>("dtmfMode", "rfc4733");
+  const ring = Number(c.get<number>("ringTimeoutSeconds", 60));
+  return {
+    defaultAccountId: c.get<string>("defaultAccount") || undefined,
+    sipTrace: c.get<boolean>("sipTrace", false) === true,
+    dtmfMode: dtmf === "info" ? "info" : "rfc4733",
+    ringTimeoutMs: Number.isFinite(ring) && ring >= 5 ? Math.min(ring, 600) * 1000 : 60000,
+  };
+}
+
+export type CallWindowMode = "auto" | "integratedBrowser" | "externalBrowser";
+
+export function readCallWindowMode(): CallWindowMode {
+  const v = vscode.workspace.getConfiguration(SECTION).get<string>("callWindow", "auto");
+  return v === "integratedBrowser" || v === "externalBrowser" ? v : "auto";
+}
+
+let lastShown = "";
+
+/** Show settings problems once per distinct set, with a way to fix them. */
+export function reportSettingsErrors(errors: string[]): void {
+  const text = errors.join("\n");
+  if (!errors.length || text === lastShown) {
+    if (!errors.length) lastShown = "";
+    return;
+  }
+  lastShown = text;
+  const first = errors[0];
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
+  void vscode.window.showErrorMessage(`Softphone settings: ${first}${more}`, "Open Settings").then((pick) => {
+    if (pick) void vscode.commands.executeCommand("workbench.action.openSettingsJson", { revealSetting: { key: "softphone.accounts" } });
+  });
+}

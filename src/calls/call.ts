@@ -1,0 +1,65 @@
+// One call: its sip.js session, its state machine and what a person sees of it.
+import type { Invitation, Inviter } from "sip.js";
+import type { CallDirection, CallState, CallView, ClearReason, RemoteParty } from "../protocol/model";
+import { CallStateMachine } from "./callState";
+
+export class Call {
+  readonly sm: CallStateMachine;
+  muted = false;
+  held = false;
+  answeredAt: number | undefined;
+  endedAt: number | undefined;
+  status: number | undefined;
+  reason: ClearReason | undefined;
+  reasonText: string | undefined;
+  /** We initiated the end (hangup, cancel, decline): tells "ended-local" from "ended-remote". */
+  endedLocally = false;
+  session: Inviter | Invitation | undefined;
+  /** Tail of this call's ordered history writes. */
+  historyWritten: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly id: string,
+    readonly accountId: string,
+    readonly direction: CallDirection,
+    readonly remote: RemoteParty,
+    readonly startedAt = Date.now(),
+  ) {
+    this.sm = new CallStateMachine(direction);
+  }
+
+  get state(): CallState {
+    return this.sm.state;
+  }
+
+  get cleared(): boolean {
+    return this.sm.state === "cleared";
+  }
+
+  /** Set the clear reason once; the first cause wins (a BYE after our CANCEL changes nothing). */
+  setReason(reason: ClearReason, status?: number, text?: string): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.status = status;
+    this.reasonText = text;
+  }
+
+  view(): CallView {
+    const v: CallView = {
+      id: this.id,
+      accountId: this.accountId,
+      direction: this.direction,
+      remote: this.remote,
+      state: this.state,
+      muted: this.muted,
+      held: this.held,
+      startedAt: this.startedAt,
+    };
+    if (this.answeredAt !== undefined) v.answeredAt = this.answeredAt;
+    if (this.endedAt !== undefined) v.endedAt = this.endedAt;
+    if (this.status !== undefined) v.status = this.status;
+    if (this.reason !== undefined) v.reason = this.reason;
+    if (this.reasonText !== undefined) v.reasonText = this.reasonText;
+    return v;
+  }
+}

@@ -1,0 +1,343 @@
+// Places, answers and ends calls. Maps sip.js sessions onto our call state machine
+// (connecting → trying → ringing → incall → cleared), records every call in history as it
+// starts (so a crash mid-call still leaves an entry) and again when it ends.
+import { randomUUID } from "node:crypto";
+import { Inviter, SessionState, UserAgent, type Invitation, type Session, type SessionDescriptionHandler } from "sip.js";
+import { domainOf } from "../accounts/accountConfig";
+import type { HistoryStore } from "../history/historyStore";
+import type { MediaPort } from "../media/mediaPort";
+import { RemoteSessionDescriptionHandler } from "../media/remoteSdh";
+import type { CallView, ClearReason } from "../protocol/model";
+import type { SipAccount } from "../sip/sipAccount";
+import { Emitter } from "../util/emitter";
+import type { Logger } from "../util/logger";
+import { Call } from "./call";
+import { clearReasonForStatus, historyOutcome } from "./callState";
+import { parseDialString } from "./dialString";
+import { remoteParty } from "./remoteParty";
+
+/** The media side as the call layer needs it: SDP + the window's lifecycle. */
+export interface CallMedia extends MediaPort {
+  /** Resolves once a call window is connected (opening one if needed). */
+  ensureWindow(): Promise<void>;
+  setRinging(ringing: boolean): void;
+}
+
+export interface CallManagerOptions {
+  account: (id?: string) => SipAccount | undefined;
+  media: CallMedia;
+  history: HistoryStore;
+  log: Logger;
+  /** An unanswered incoming call is rejected (480) after this long. */
+  ringTimeoutMs?: number;
+  /** How long a cleared call stays visible (state `cleared` with its reason) before it is dropped. */
+  lingerMs?: number;
+  dtmfMode?: () => "rfc4733" | "info";
+}
+
+export class DialError extends Error {}
+
+export class CallManager {
+  private readonly calls = new Map<string, Call>();
+  private readonly callIdBySession = new WeakMap<Session, string>();
+  private readonly _onDidChange = new Emitter<void>();
+  readonly onDidChange = this._onDidChange.event;
+  private readonly _onIncoming = new Emitter<CallView>();
+  /** A new incoming call is ringing. */
+  readonly onIncoming = this._onIncoming.event;
+
+  constructor(private readonly options: CallManagerOptions) {}
+
+  views(): CallView[] {
+    return [...this.calls.values()].map((c) => c.view());
+  }
+
+  get(callId: string): Call | undefined {
+    return this.calls.get(callId);
+  }
+
+  /** The call a command without an id means: the ringing one for answer, else the newest live one. */
+  pick(callId?: string, prefer?: "ringing-incoming"): Call | undefined {
+    if (callId) return this.calls.get(callId);
+    const live = [...this.calls.values()].filter((c) => !c.cleared);
+    if (prefer === "ringing-incoming") {
+      const ringing = live.filter((c) => c.direction === "incoming" && c.state === "ringing");
+      return ringing[ringing.length - 1];
+    }
+    return live[live.length - 1];
+  }
+
+  /** sip.js asks for a media handler per session; ours forwards to the call window. */
+  sessionDescriptionHandler(session: Session): SessionDescriptionHandler {
+    const callId = this.callIdBySession.get(session);
+    if (!callId) throw new Error("media requested for a session that is not one of our calls");
+    return new RemoteSessionDescriptionHandler(callId, this.options.media);
+  }
+
+  /** Place a call. Resolves with the call id as soon as the call exists (before it is answered). */
+  async dial(input: string, opts: { accountId?: string } = {}): Promise<string> {
+    const account = this.options.account(opts.accountId);
+    if (!account) {
+      throw new DialError(opts.accountId ? `no account "${opts.accountId}" in softphone.accounts` : "no SIP account is configured — add one with \"Softphone: Add Account\"");
+    }
+    const parsed = parseDialString(typeof input === "string" ? input : "", { domain: domainOf(account.config.uri) });
+    if (!parsed.ok) throw new DialError(parsed.error);
+    const target = UserAgent.makeURI(parsed.target.uri);
+    if (!target) throw new DialError(`"${input}" is not a valid SIP address`);
+    if (!account.connected) {
+      throw new DialError(`account "${account.id}" is not connected (${account.reason?.message ?? account.state})`);
+    }
+
+    const call = new Call(randomUUID(), account.id, "outgoing", remoteParty(parsed.target.uri, parsed.target.display === parsed.target.uri ? undefined : parsed.target.display));
+    const inviter = new Inviter(account.ua, target, {});
+    call.session = inviter;
+    this.callIdBySession.set(inviter, call.id);
+    this.track(call);
+    this.watchSession(call, inviter);
+    this.writeHistory(call, (h) => h.recordStart({ id: call.id, accountId: call.accountId, direction: call.direction, remote: call.remote, startedAt: call.startedAt }));
+
+    void this.sendInvite(call, inviter);
+    return call.id;
+  }
+
+  private async sendInvite(call: Call, inviter: Inviter): Promise<void> {
+    try {
+      await this.options.media.ensureWindow();
+    } catch (err) {
+      this.clear(call, "failed", undefined, messageOf(err));
+      return;
+    }
+    if (call.cleared) return; // hung up while the window was opening
+    try {
+      await inviter.invite({
+        requestDelegate: {
+          onTrying: () => this.advance(call, "trying"),
+          onProgress: (response) => {
+            const code = response.message.statusCode ?? 0;
+            if (code === 180 || code === 183) this.advance(call, "ringing");
+            else this.advance(call, "trying");
+          },
+          onReject: (response) => {
+            const code = response.message.statusCode ?? 0;
+            const reason = call.endedLocally && code === 487 ? "cancelled" : clearReasonForStatus(code);
+            call.setReason(reason, code, response.message.reasonPhrase);
+          },
+        },
+      });
+    } catch (err) {
+      this.clear(call, "failed", undefined, messageOf(err));
+      try {
+        if (inviter.state === SessionState.Initial || inviter.state === SessionState.Establishing) await inviter.cancel();
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+
+  incoming(account: SipAccount, invitation: Invitation): void {
+    const identity = invitation.remoteIdentity;
+    const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
+    call.session = invitation;
+    this.callIdBySession.set(invitation, call.id);
+    this.track(call);
+    this.watchSession(call, invitation);
+    this.writeHistory(call, (h) => h.recordStart({ id: call.id, accountId: call.accountId, direction: call.direction, remote: call.remote, startedAt: call.startedAt }));
+    const ringTimer = setTimeout(() => {
+      if (call.state === "ringing") {
+        call.endedLocally = true;
+        call.setReason("no-answer", 480, "No answer");
+        invitation.reject({ statusCode: 480 }).catch(() => undefined);
+      }
+    }, this.options.ringTimeoutMs ?? 60000);
+    ringTimer.unref?.();
+    invitation.stateChange.addListener((s) => {
+      if (s !== SessionState.Initial) clearTimeout(ringTimer);
+    });
+    this.updateRinging();
+    this._onIncoming.fire(call.view());
+  }
+
+  async answer(callId?: string): Promise<void> {
+    const call = this.pick(callId, "ringing-incoming");
+    if (!call || call.direction !== "incoming" || call.state !== "ringing") throw new Error("there is no ringing call to answer");
+    const invitation = call.session as Invitation;
+    try {
+      await this.options.media.ensureWindow();
+      if (call.cleared) return;
+      await invitation.accept();
+    } catch (err) {
+      if (!call.cleared) {
+        call.endedLocally = true;
+        this.clear(call, "failed", undefined, messageOf(err));
+        invitation.reject({ statusCode: 488 }).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  async decline(callId?: string): Promise<void> {
+    const call = this.pick(callId, "ringing-incoming");
+    if (!call || call.direction !== "incoming" || call.state !== "ringing") throw new Error("there is no ringing call to decline");
+    call.endedLocally = true;
+    call.setReason("declined", 603, "Declined");
+    await (call.session as Invitation).reject({ statusCode: 603 });
+  }
+
+  /** End a call whatever its state: CANCEL while ringing, BYE in a call, 603 for an incoming ring. */
+  async hangup(callId?: string): Promise<void> {
+    const call = this.pick(callId);
+    if (!call || call.cleared) return;
+    call.endedLocally = true;
+    const session = call.session;
+    if (call.direction === "incoming" && call.state === "ringing") return this.decline(call.id);
+    if (!session || session.state === SessionState.Initial) {
+      // INVITE not sent yet (window still opening): just clear it.
+      this.clear(call, "cancelled");
+      return;
+    }
+    if (session.state === SessionState.Establishing && session instanceof Inviter) {
+      call.setReason("cancelled", 487, "Cancelled");
+      await session.cancel();
+      return;
+    }
+    if (session.state === SessionState.Established) {
+      call.setReason("ended-local", 200);
+      await session.bye();
+    }
+  }
+
+  setMuted(callId: string | undefined, muted: boolean): void {
+    const call = this.pick(callId);
+    if (!call || call.cleared) throw new Error("there is no call to mute");
+    call.muted = muted;
+    this.options.media.setMuted(call.id, muted);
+    this._onDidChange.fire();
+  }
+
+  async setHeld(callId: string | undefined, held: boolean): Promise<void> {
+    const call = this.pick(callId);
+    if (!call || call.state !== "incall" || !call.session) throw new Error("there is no call in progress to hold");
+    if (call.held === held) return;
+    const session = call.session;
+    session.sessionDescriptionHandlerOptionsReInvite = { hold: held } as never;
+    await new Promise<void>((resolve, reject) => {
+      session
+        .invite({
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (r) => reject(new Error(`${held ? "hold" : "resume"} refused: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
+          },
+        })
+        .catch(reject);
+    });
+    call.held = held;
+    this._onDidChange.fire();
+  }
+
+  async sendDtmf(callId: string | undefined, tones: string): Promise<void> {
+    const call = this.pick(callId);
+    if (!call || call.state !== "incall" || !call.session) throw new Error("there is no call in progress for DTMF");
+    if (!/^[0-9A-D#*]+$/i.test(tones)) throw new Error(`"${tones}" contains characters that are not DTMF tones (0-9 A-D * #)`);
+    if ((this.options.dtmfMode?.() ?? "rfc4733") === "info") {
+      for (const tone of tones) {
+        await call.session.info({ requestOptions: { body: { contentDisposition: "render", contentType: "application/dtmf-relay", content: `Signal=${tone}\r\nDuration=100` } } });
+      }
+      return;
+    }
+    if (!call.session.sessionDescriptionHandler?.sendDtmf(tones)) throw new Error("DTMF could not be sent on this call");
+  }
+
+  /** The call window lost these calls' media: end them on the network too. */
+  mediaLost(callIds: string[], why: string): void {
+    for (const id of callIds) {
+      const call = this.calls.get(id);
+      if (!call || call.cleared) continue;
+      this.options.log.warn(`call ${id}: ${why}; ending it`);
+      call.reasonText = why;
+      void this.hangup(id).catch(() => undefined);
+    }
+  }
+
+  /** End everything (extension deactivating). */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.calls.values()].filter((c) => !c.cleared).map((c) => this.hangup(c.id).catch(() => undefined)));
+    this._onDidChange.dispose();
+  }
+
+  // ---- internals ----
+
+  private track(call: Call): void {
+    this.calls.set(call.id, call);
+    this._onDidChange.fire();
+  }
+
+  private watchSession(call: Call, session: Inviter | Invitation): void {
+    session.stateChange.addListener((s) => {
+      if (s === SessionState.Established) {
+        call.answeredAt = Date.now();
+        this.advance(call, "incall");
+        const at = call.answeredAt;
+        this.writeHistory(call, (h) => h.recordAnswer(call.id, at));
+        this.updateRinging();
+      } else if (s === SessionState.Terminated) {
+        // sip.js enters Terminated *before* it hands us the final response (onReject), so
+        // let that run first: it carries the SIP status that decides busy / declined / ….
+        setTimeout(() => {
+          if (!call.reason) {
+            if (call.answeredAt !== undefined) call.setReason(call.endedLocally ? "ended-local" : "ended-remote", 200);
+            else if (call.direction === "incoming" && !call.endedLocally) call.setReason("cancelled", 487, "Caller hung up");
+            else call.setReason("failed");
+          }
+          this.clear(call, call.reason!, call.status, call.reasonText);
+        }, 0);
+      }
+    });
+  }
+
+  /** History writes of one call happen in order (start, answer, end), never blocking the call. */
+  private writeHistory(call: Call, write: (history: HistoryStore) => Promise<void>): void {
+    call.historyWritten = call.historyWritten
+      .then(() => write(this.options.history))
+      .catch((e) => this.options.log.error(`history: ${e instanceof Error ? e.message : e}`));
+  }
+
+  /** Resolves once everything this call has to say to history is on disk. */
+  historySettled(callId: string): Promise<void> {
+    return this.calls.get(callId)?.historyWritten ?? Promise.resolve();
+  }
+
+  private advance(call: Call, to: "trying" | "ringing" | "incall"): void {
+    if (call.sm.advance(to)) this._onDidChange.fire();
+  }
+
+  private clear(call: Call, reason: ClearReason, status?: number, text?: string): void {
+    if (call.cleared) return;
+    call.setReason(reason, status, text);
+    call.endedAt = Date.now();
+    call.sm.advance("cleared", call.endedAt);
+    this.options.media.close(call.id);
+    this.updateRinging();
+    this._onDidChange.fire();
+    const end = {
+      endedAt: call.endedAt,
+      outcome: historyOutcome(call.direction, call.answeredAt !== undefined, call.reason),
+      status: call.status,
+      reason: call.reason,
+    };
+    this.writeHistory(call, (h) => h.recordEnd(call.id, end));
+    const linger = setTimeout(() => {
+      this.calls.delete(call.id);
+      this._onDidChange.fire();
+    }, this.options.lingerMs ?? 20000);
+    linger.unref?.();
+  }
+
+  private updateRinging(): void {
+    const ringing = [...this.calls.values()].some((c) => c.direction === "incoming" && c.state === "ringing");
+    this.options.media.setRinging(ringing);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,28 @@
+// Display names and URIs come from the network and are attacker-controlled. Everything we show
+// goes through here first: control and bidirectional-override characters removed (they can
+// disguise a number), whitespace collapsed, length capped.
+import type { RemoteParty } from "../protocol/model";
+
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+export function cleanText(value: unknown, max = 64): string {
+  if (typeof value !== "string") return "";
+  const text = value.replace(INVISIBLE, "").replace(/\s+/g, " ").trim();
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
+}
+
+export function remoteParty(uri: string, displayName?: string): RemoteParty {
+  const name = cleanText(displayName);
+  return name ? { uri: cleanText(uri, 256), displayName: name } : { uri: cleanText(uri, 256) };
+}
+
+/** How a person sees the other party: "Name <sip:x@y>" shortened to the useful part. */
+export function partyLabel(party: RemoteParty): string {
+  const user = party.uri.replace(/^sips?:/, "");
+  return party.displayName ? `${party.displayName} (${user})` : user;
+}
+
+/** VS Code notifications render Markdown links, so a display name must not be able to inject one. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>]/g, (c) => "\\" + c);
+}

@@ -1,0 +1,123 @@
+// VS Code entry point. Activation is cheap and asynchronous: everything heavy (sockets,
+// registration) starts after activate() has returned, and nothing here does synchronous I/O.
+import * as vscode from "vscode";
+import { readAccounts, readCallWindowMode, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
+import { PasswordStore } from "./accounts/secrets";
+import { openCallWindow } from "./media/openCallWindow";
+import type { SoftphoneState } from "./protocol/model";
+import { Softphone } from "./softphone";
+import { registerCommands } from "./ui/commands";
+import { showIncomingCall } from "./ui/incomingCall";
+import { SidebarViewProvider, SIDEBAR_VIEW_ID } from "./ui/sidebarView";
+import { StatusBar } from "./ui/statusBar";
+import type { Logger } from "./util/logger";
+import { buildSidebarState, handleSidebarNote } from "./ui/sidebarController";
+
+/** The API other extensions (and our tests) get from `activate()`. */
+export interface SoftphoneApi {
+  getState(): SoftphoneState;
+  onDidChangeState: vscode.Event<SoftphoneState>;
+  dial(target: string, options?: { accountId?: string }): Promise<string>;
+  hangup(callId?: string): Promise<void>;
+  /** Resolves when accounts have been started (registration may still be in progress). */
+  ready: Promise<void>;
+}
+
+let phone: Softphone | undefined;
+
+export function activate(context: vscode.ExtensionContext): SoftphoneApi {
+  const channel = vscode.window.createOutputChannel("Softphone", { log: true });
+  const log: Logger = {
+    trace: (m) => channel.trace(m),
+    info: (m) => channel.info(m),
+    warn: (m) => channel.warn(m),
+    error: (m) => channel.error(m),
+  };
+  const passwords = new PasswordStore(context.secrets);
+  const webviewDir = vscode.Uri.joinPath(context.extensionUri, "dist", "webview").fsPath;
+  const softphone: Softphone = new Softphone({
+    log,
+    historyDir: context.globalStorageUri.fsPath,
+    webviewDir,
+    mediaDir: vscode.Uri.joinPath(context.extensionUri, "media").fsPath,
+    password: (id) => passwords.get(id),
+    openWindow: (url): Promise<void> => openCallWindow(url, readCallWindowMode(), softphone.server, log),
+    settings: readSettings,
+  });
+  phone = softphone;
+
+  const statusBar = new StatusBar();
+  const sidebar = new SidebarViewProvider(context.extensionUri, {
+    state: () => buildSidebarState(softphone, lastErrors),
+    dial: (target, accountId) => softphone.calls.dial(target, { accountId }),
+    note: (method, params) => handleSidebarNote(softphone, method, params, (msg) => sidebar.toast("error", msg)),
+  });
+  let lastErrors: string[] = [];
+
+  const render = () => {
+    statusBar.update(softphone.accountViews(), softphone.calls.views());
+    sidebar.refresh();
+  };
+  const onState = new vscode.EventEmitter<SoftphoneState>();
+  context.subscriptions.push(
+    channel,
+    statusBar,
+    sidebar,
+    onState,
+    vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
+    toDisposable(softphone.onDidChangeState((s) => {
+      render();
+      onState.fire(s);
+    })),
+    toDisposable(softphone.calls.onIncoming((call) => {
+      const account = softphone.account(call.accountId);
+      void showIncomingCall(call, account?.config.label ?? call.accountId, {
+        answer: (id) => softphone.calls.answer(id),
+        decline: (id) => softphone.calls.decline(id),
+        isRinging: (id) => softphone.calls.get(id)?.state === "ringing",
+      });
+    })),
+    toDisposable(softphone.media.onError(({ message }) => void vscode.window.showErrorMessage(`Softphone call window: ${message}`))),
+    passwords.onDidChange((id) => void softphone.restartAccount(id)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      const { accounts, errors } = readAccounts();
+      lastErrors = errors;
+      reportSettingsErrors(errors);
+      void softphone.setAccounts(accounts);
+    }),
+    ...registerCommands({ softphone, passwords, log }),
+  );
+  render();
+
+  // Start after activation returns: opening sockets must never delay VS Code's start-up.
+  const ready = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(async () => {
+    const { accounts, errors } = readAccounts();
+    lastErrors = errors;
+    reportSettingsErrors(errors);
+    await softphone.start(accounts);
+    render();
+  });
+  ready.catch((err) => log.error(`start-up failed: ${err instanceof Error ? err.stack : err}`));
+
+  return {
+    getState: () => softphone.getState(),
+    onDidChangeState: onState.event,
+    dial: async (target, options) => {
+      await ready;
+      return softphone.calls.dial(target, options ?? {});
+    },
+    hangup: (callId) => softphone.calls.hangup(callId),
+    ready,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  // Unregister and send BYE for live calls; bounded inside (each step has a timeout).
+  await phone?.dispose();
+  phone = undefined;
+}
+
+function toDisposable(d: { dispose(): void }): vscode.Disposable {
+  return new vscode.Disposable(() => d.dispose());
+}

@@ -1,0 +1,167 @@
+// Serves the call window page on 127.0.0.1 and accepts its WebSocket back to the host.
+// Security: everything lives under /call/<token>/ with a random 192-bit token, and requests
+// whose Host or Origin is not ours are refused (blocks DNS rebinding and cross-site pages
+// talking to the socket). Only a fixed list of files can be fetched.
+import * as http from "node:http";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { Emitter } from "../util/emitter";
+import type { Logger } from "../util/logger";
+
+export interface CallWindowServerOptions {
+  /** Directory holding callwindow.js (the built Svelte page). */
+  webviewDir: string;
+  /** Directory holding sounds (ring.wav). */
+  mediaDir: string;
+  log: Logger;
+}
+
+const FILES: Record<string, { dir: "webview" | "media"; file: string; type: string }> = {
+  "callwindow.js": { dir: "webview", file: "callwindow.js", type: "text/javascript; charset=utf-8" },
+  "ring.wav": { dir: "media", file: "ring.wav", type: "audio/wav" },
+  "ringback.wav": { dir: "media", file: "ringback.wav", type: "audio/wav" },
+};
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self'",
+  "media-src 'self' blob: mediastream:",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Softphone — call window</title><link rel="icon" href="data:,"></head>
+<body><div id="app"></div><script src="callwindow.js"></script></body></html>
+`;
+
+export class CallWindowServer {
+  readonly token = randomBytes(24).toString("base64url");
+  private server: http.Server | undefined;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  private readonly allowedAuthorities = new Set<string>();
+  private readonly allowedOrigins = new Set<string>();
+  private _port = 0;
+  private readonly _onSocket = new Emitter<WebSocket>();
+  /** A call window connected its WebSocket (already authenticated). */
+  readonly onSocket = this._onSocket.event;
+
+  constructor(private readonly options: CallWindowServerOptions) {}
+
+  get port(): number {
+    return this._port;
+  }
+
+  /** The page's address as seen from this machine. */
+  get localUrl(): string {
+    return `http://127.0.0.1:${this._port}/call/${this.token}/`;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = http.createServer((req, res) => void this.onRequest(req, res));
+    server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+    server.on("clientError", (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.server = server;
+    this._port = (server.address() as { port: number }).port;
+    this.allowAuthority(`127.0.0.1:${this._port}`);
+    this.allowAuthority(`localhost:${this._port}`);
+  }
+
+  /**
+   * Accept an extra public authority for the page, e.g. the one `asExternalUri` maps us to
+   * (code-server's /proxy/PORT/ path on its own host, or a forwarded port).
+   */
+  allowAuthority(authority: string, schemes: string[] = ["http", "https"]): void {
+    const a = authority.toLowerCase();
+    this.allowedAuthorities.add(a);
+    for (const s of schemes) this.allowedOrigins.add(`${s}://${a}`);
+  }
+
+  dispose(): void {
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+    this.server?.close();
+    this.server = undefined;
+    this._onSocket.dispose();
+  }
+
+  private tokenFromPath(pathname: string): { ok: boolean; rest: string } {
+    const m = /^\/call\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(pathname);
+    if (!m) return { ok: false, rest: "" };
+    const given = Buffer.from(m[1]);
+    const ours = Buffer.from(this.token);
+    const ok = given.length === ours.length && timingSafeEqual(given, ours);
+    return { ok, rest: m[2] ?? "" };
+  }
+
+  private hostAllowed(req: http.IncomingMessage): boolean {
+    const host = (req.headers.host ?? "").toLowerCase();
+    if (!this.allowedAuthorities.has(host)) return false;
+    const origin = req.headers.origin;
+    return origin === undefined || this.allowedOrigins.has(origin.toLowerCase());
+  }
+
+  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const { ok, rest } = this.tokenFromPath(url.pathname);
+    if (!this.hostAllowed(req) || !ok || (req.method !== "GET" && req.method !== "HEAD")) {
+      res.writeHead(ok ? 403 : 404, { "content-type": "text/plain" }).end(ok ? "forbidden" : "not found");
+      return;
+    }
+    const headers = {
+      "cache-control": "no-store",
+      "referrer-policy": "no-referrer",
+      "x-content-type-options": "nosniff",
+      "permissions-policy": "microphone=(self), camera=(self)",
+    };
+    if (rest === "") {
+      // Relative asset URLs need the trailing slash (also behind code-server's /proxy/PORT/).
+      res.writeHead(302, { ...headers, location: `${this.token}/` }).end();
+      return;
+    }
+    if (rest === "/" || rest === "/index.html") {
+      res.writeHead(200, { ...headers, "content-type": "text/html; charset=utf-8", "content-security-policy": CSP }).end(PAGE);
+      return;
+    }
+    const entry = FILES[rest.slice(1)];
+    if (!entry) {
+      res.writeHead(404, headers).end();
+      return;
+    }
+    const path = join(entry.dir === "webview" ? this.options.webviewDir : this.options.mediaDir, entry.file);
+    try {
+      const st = await stat(path);
+      res.writeHead(200, { ...headers, "content-type": entry.type, "content-length": st.size });
+      if (req.method === "HEAD") res.end();
+      else createReadStream(path).on("error", () => res.destroy()).pipe(res);
+    } catch {
+      res.writeHead(404, headers).end();
+    }
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? "/", "http://x");
+    const { ok, rest } = this.tokenFromPath(url.pathname);
+    // A WebSocket always carries an Origin from a browser; require it to be ours.
+    if (!ok || rest !== "/ws" || !this.hostAllowed(req) || !req.headers.origin) {
+      this.options.log.warn(`call window: refused WebSocket from host=${req.headers.host} origin=${req.headers.origin}`);
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this._onSocket.fire(ws));
+  }
+}

@@ -1,0 +1,274 @@
+// The host's handle on the media engine that runs in the call window. Implements MediaPort
+// for the SIP layer by forwarding over the window's WebSocket, opens the window on demand,
+// tells the call layer when the window (and with it a call's media) has gone away, and
+// relays what the user clicked in the window.
+import type { WebSocket } from "ws";
+import { CALL_WINDOW_PROTOCOL_VERSION, type HostCallWindowChannel, type IceServer, type MediaStats } from "../protocol/callWindow";
+import type { CallView } from "../protocol/model";
+import { RpcEndpoint, type Envelope } from "../protocol/rpc";
+import { Emitter } from "../util/emitter";
+import type { Logger } from "../util/logger";
+import type { CallWindowServer } from "./callWindowServer";
+import type { MediaPort } from "./mediaPort";
+import { DTMF_TONES } from "./remoteSdh";
+
+export type WindowIntent =
+  | { kind: "hangup"; callId: string }
+  | { kind: "answer"; callId: string }
+  | { kind: "mute"; callId: string; muted: boolean }
+  | { kind: "hold"; callId: string; held: boolean };
+
+export interface MediaEngineOptions {
+  server: CallWindowServer;
+  log: Logger;
+  /** Opens the call window page (Integrated Browser or system browser). */
+  openWindow: (localUrl: string) => Promise<void>;
+  /** Current calls, sent to a window when it (re)connects. */
+  calls: () => CallView[];
+  iceServersFor: (callId: string) => IceServer[];
+  /** How long a dropped window may take to reconnect before its calls are ended. */
+  reconnectGraceMs?: number;
+  iceGatheringTimeoutMs?: number;
+}
+
+interface Connection {
+  ws: WebSocket;
+  rpc: RpcEndpoint<HostCallWindowChannel>;
+  mediaCallIds: Set<string>;
+}
+
+export class MediaEngine implements MediaPort {
+  private active: Connection | undefined;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Calls whose media the window holds (survives socket drops within the grace period). */
+  private readonly mediaCalls = new Set<string>();
+  private readonly waiters = new Set<() => void>();
+  private opening: Promise<void> | undefined;
+  private readonly lastStats = new Map<string, MediaStats>();
+
+  private readonly _onDidChangeConnection = new Emitter<boolean>();
+  readonly onDidChangeConnection = this._onDidChangeConnection.event;
+  private readonly _onMediaLost = new Emitter<{ callIds: string[]; reason: string }>();
+  /** The window closed (or crashed, or reloaded): these calls have no media any more. */
+  readonly onMediaLost = this._onMediaLost.event;
+  private readonly _onIntent = new Emitter<WindowIntent>();
+  readonly onIntent = this._onIntent.event;
+  private readonly _onError = new Emitter<{ callId?: string; message: string }>();
+  readonly onError = this._onError.event;
+  private readonly _onStats = new Emitter<MediaStats>();
+  readonly onStats = this._onStats.event;
+
+  constructor(private readonly options: MediaEngineOptions) {
+    options.server.onSocket((ws) => this.accept(ws));
+  }
+
+  get connected(): boolean {
+    return this.active !== undefined;
+  }
+
+  get url(): string {
+    return this.options.server.localUrl;
+  }
+
+  statsFor(callId: string): MediaStats | undefined {
+    return this.lastStats.get(callId);
+  }
+
+  /** Make sure a call window is connected, opening one if needed. */
+  async ensureWindow(timeoutMs = 60000): Promise<void> {
+    if (this.active) return;
+    const connected = this.waitConnected(timeoutMs);
+    if (!this.opening) {
+      this.opening = this.options.openWindow(this.options.server.localUrl).finally(() => (this.opening = undefined));
+    }
+    await this.opening;
+    await connected;
+  }
+
+  /** Bring the window to the user's attention (reopen it if it is gone). */
+  async showWindow(): Promise<void> {
+    await this.options.openWindow(this.options.server.localUrl);
+  }
+
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.active) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(done);
+        reject(new Error(`the call window did not connect within ${Math.round(timeoutMs / 1000)} s — open it with "Softphone: Open Call Window" and allow the microphone`));
+      }, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+
+  pushCalls(calls: CallView[]): void {
+    this.active?.rpc.notify("calls.changed", { calls });
+  }
+
+  setRinging(ringing: boolean): void {
+    this.active?.rpc.notify("ring.set", { ringing });
+  }
+
+  async stats(callId: string): Promise<MediaStats | null> {
+    if (!this.active) return null;
+    return this.active.rpc.request("media.stats", { callId }, 5000);
+  }
+
+  // ---- MediaPort ----
+
+  async getDescription(callId: string, options: { hold: boolean }): Promise<string> {
+    const rpc = await this.rpcFor();
+    const r = await rpc.request("media.getDescription", {
+      callId,
+      hold: options.hold,
+      iceServers: this.options.iceServersFor(callId),
+      iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 500,
+    }, 30000);
+    this.mediaCalls.add(callId);
+    this.active?.mediaCallIds.add(callId);
+    return r.sdp;
+  }
+
+  async setDescription(callId: string, sdp: string): Promise<void> {
+    const rpc = await this.rpcFor();
+    await rpc.request("media.setDescription", { callId, sdp, iceServers: this.options.iceServersFor(callId) }, 30000);
+    this.mediaCalls.add(callId);
+    this.active?.mediaCallIds.add(callId);
+  }
+
+  async rollback(callId: string): Promise<void> {
+    await this.active?.rpc.request("media.rollback", { callId }, 5000);
+  }
+
+  sendDtmf(callId: string, tones: string, options?: { durationMs?: number; gapMs?: number }): boolean {
+    if (!this.active || !this.mediaCalls.has(callId) || !DTMF_TONES.test(tones)) return false;
+    this.active.rpc.notify("media.dtmf", { callId, tones, durationMs: options?.durationMs ?? 100, gapMs: options?.gapMs ?? 70 });
+    return true;
+  }
+
+  setMuted(callId: string, muted: boolean): void {
+    this.active?.rpc.notify("media.mute", { callId, muted });
+  }
+
+  close(callId: string): void {
+    this.mediaCalls.delete(callId);
+    this.lastStats.delete(callId);
+    this.active?.mediaCallIds.delete(callId);
+    this.active?.rpc.notify("media.close", { callId });
+  }
+
+  dispose(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.active?.rpc.dispose("extension shutting down");
+    this.active?.ws.close(1001, "extension shutting down");
+    this.active = undefined;
+  }
+
+  // ---- connection handling ----
+
+  private async rpcFor(): Promise<RpcEndpoint<HostCallWindowChannel>> {
+    await this.ensureWindow();
+    if (!this.active) throw new Error("call window not connected");
+    return this.active.rpc;
+  }
+
+  private accept(ws: WebSocket): void {
+    const rpc = new RpcEndpoint<HostCallWindowChannel>((e: Envelope) => ws.send(JSON.stringify(e)));
+    const conn: Connection = { ws, rpc, mediaCallIds: new Set() };
+    let helloDone = false;
+
+    ws.on("message", (data) => {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(data.toString());
+      } catch {
+        return; // not JSON: ignore rather than trust it
+      }
+      rpc.receive(msg);
+    });
+    ws.on("error", (err) => this.options.log.warn(`call window socket: ${err.message}`));
+    ws.on("close", () => {
+      rpc.dispose("call window disconnected");
+      if (this.active === conn) this.onActiveClosed();
+    });
+
+    rpc.handle("window.hello", ({ protocolVersion, mediaCallIds }) => {
+      if (protocolVersion !== CALL_WINDOW_PROTOCOL_VERSION) {
+        throw new Error(`call window protocol ${protocolVersion} does not match the extension's ${CALL_WINDOW_PROTOCOL_VERSION}: reload the page`);
+      }
+      const held = new Set(Array.isArray(mediaCallIds) ? mediaCallIds.filter((x) => typeof x === "string") : []);
+      const current = this.active;
+      if (current && current !== conn && current.mediaCallIds.size > 0) {
+        // The window holding live media wins; the newcomer is told to stand down.
+        setTimeout(() => {
+          rpc.notify("window.superseded", { reason: "another call window holds the active calls" });
+          ws.close(4000, "superseded");
+        }, 0);
+        return { calls: this.options.calls() };
+      }
+      if (current && current !== conn) {
+        current.rpc.notify("window.superseded", { reason: "a newer call window was opened" });
+        current.ws.close(4000, "superseded");
+      }
+      helloDone = true;
+      conn.mediaCallIds = held;
+      this.activate(conn);
+      return { calls: this.options.calls() };
+    });
+    rpc.on("call.hangup", ({ callId }) => this._onIntent.fire({ kind: "hangup", callId }));
+    rpc.on("call.answer", ({ callId }) => this._onIntent.fire({ kind: "answer", callId }));
+    rpc.on("call.mute", ({ callId, muted }) => this._onIntent.fire({ kind: "mute", callId, muted: !!muted }));
+    rpc.on("call.hold", ({ callId, held }) => this._onIntent.fire({ kind: "hold", callId, held: !!held }));
+    rpc.on("media.stats", (s) => {
+      if (!s || typeof s.callId !== "string") return;
+      this.lastStats.set(s.callId, s);
+      this._onStats.fire(s);
+    });
+    rpc.on("media.error", (e) => this._onError.fire({ callId: e?.callId, message: String(e?.message ?? "media error") }));
+    rpc.on("window.closing", () => {
+      if (this.active !== conn || !helloDone) return;
+      // The user closed or reloaded the page: its media is gone now, not after a grace
+      // period, and nothing more may be sent to it (a new call must open a new window).
+      this.active = undefined;
+      this._onDidChangeConnection.fire(false);
+      this.loseMedia("the call window was closed");
+    });
+  }
+
+  private activate(conn: Connection): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    const wasConnected = !!this.active;
+    this.active = conn;
+    // Calls whose media the reconnecting page no longer has (it was reloaded) are lost.
+    const lost = [...this.mediaCalls].filter((id) => !conn.mediaCallIds.has(id));
+    if (lost.length) {
+      for (const id of lost) this.mediaCalls.delete(id);
+      this._onMediaLost.fire({ callIds: lost, reason: "the call window was reloaded" });
+    }
+    for (const w of [...this.waiters]) w();
+    if (!wasConnected) this._onDidChangeConnection.fire(true);
+  }
+
+  private onActiveClosed(): void {
+    this.active = undefined;
+    this._onDidChangeConnection.fire(false);
+    if (this.mediaCalls.size === 0) return;
+    // Give a page whose socket merely dropped time to reconnect before ending its calls.
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      if (!this.active) this.loseMedia("the call window disconnected");
+    }, this.options.reconnectGraceMs ?? 5000);
+  }
+
+  private loseMedia(reason: string): void {
+    const lost = [...this.mediaCalls];
+    this.mediaCalls.clear();
+    if (lost.length) this._onMediaLost.fire({ callIds: lost, reason });
+  }
+}

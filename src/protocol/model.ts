@@ -1,0 +1,114 @@
+// The data shapes that cross every boundary: host ↔ sidebar, host ↔ call window, the public API
+// and `softphone.getState`. Plain JSON only (no classes, no Dates) so they survive postMessage,
+// WebSockets and JSON.stringify unchanged. No imports: both bundles include this file.
+
+/** Registration state of one account. */
+export type RegistrationState = "unregistered" | "registering" | "registered" | "failed";
+
+/**
+ * Why an account is not registered. `credentials`: the server refused our digest (401/403/407
+ * after authenticating). `connection`: the WebSocket could not be opened or dropped (refused,
+ * timeout, TLS, DNS). `rejected`: the server answered the REGISTER with another error status.
+ * `config`: the account's settings are invalid or its password is missing.
+ */
+export type RegistrationReasonKind = "credentials" | "connection" | "rejected" | "config";
+
+export interface RegistrationReason {
+  kind: RegistrationReasonKind;
+  /** SIP status code when the server answered. */
+  statusCode?: number;
+  /** A sentence for people, e.g. "Connection refused by ws://127.0.0.1:8080". */
+  message: string;
+}
+
+export interface AccountView {
+  id: string;
+  label: string;
+  uri: string;
+  state: RegistrationState;
+  reason?: RegistrationReason;
+  /** Epoch ms of the next automatic reconnect attempt, if one is scheduled. */
+  retryAt?: number;
+  isDefault: boolean;
+}
+
+/** Call progress, in the only order it may advance (see src/calls/callState.ts). */
+export type CallState = "connecting" | "trying" | "ringing" | "incall" | "cleared";
+
+export type CallDirection = "outgoing" | "incoming";
+
+/** Why a call was cleared. */
+export type ClearReason =
+  | "cancelled" // the caller gave up before answer (us for outgoing, them for incoming)
+  | "busy" // 486 / 600
+  | "declined" // 603, or we declined an incoming call
+  | "not-found" // 404 / 604 / 484
+  | "unavailable" // 480 / 503 / 502 / 504
+  | "no-answer" // 408, or the ring timeout fired
+  | "failed" // any other failure: 4xx-6xx, transport or media errors
+  | "ended-local" // established, we hung up
+  | "ended-remote"; // established, they hung up
+
+export interface RemoteParty {
+  uri: string;
+  displayName?: string;
+}
+
+export interface CallView {
+  id: string;
+  accountId: string;
+  direction: CallDirection;
+  remote: RemoteParty;
+  state: CallState;
+  muted: boolean;
+  held: boolean;
+  /** Epoch ms. */
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+  /** Final SIP status when cleared by a response (e.g. 486), or 200 for ended calls. */
+  status?: number;
+  reason?: ClearReason;
+  /** Human text for the reason, e.g. "Busy Here". */
+  reasonText?: string;
+}
+
+/** Outcome of a finished call as history shows it. */
+export type HistoryOutcome = "answered" | "missed" | "declined" | "busy" | "failed" | "cancelled" | "interrupted";
+
+export interface HistoryEntry {
+  id: string;
+  accountId: string;
+  direction: CallDirection;
+  remote: RemoteParty;
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+  /** Seconds in call (answer → end); 0 when never answered. */
+  durationSec: number;
+  /** Absent while the call is still running (or the window crashed mid-call: then "interrupted" is derived). */
+  outcome?: HistoryOutcome;
+  status?: number;
+  reason?: ClearReason;
+}
+
+/** The JSON returned by `softphone.getState` and `api.getState()`. */
+export interface SoftphoneState {
+  accounts: Array<{ id: string; state: RegistrationState; reason?: RegistrationReasonKind; reasonText?: string; statusCode?: number }>;
+  calls: Array<{
+    id: string;
+    accountId: string;
+    direction: CallDirection;
+    remote: string;
+    remoteName?: string;
+    state: CallState;
+    muted: boolean;
+    held: boolean;
+    startedAt: number;
+    answeredAt?: number;
+    endedAt?: number;
+    status?: number;
+    reason?: ClearReason;
+  }>;
+  callWindow: { connected: boolean };
+}

@@ -1,0 +1,268 @@
+// One SIP account = one sip.js UserAgent over our WebSocket transport. Owns registration and
+// its state/reason, and reconnects with exponential backoff + jitter when the connection drops
+// or cannot be made, re-registering afterwards. Knows nothing of calls beyond handing incoming
+// INVITEs to whoever listens.
+import { Invitation, Registerer, RegistererState, UserAgent, type LogConnector, type Session, type SessionDescriptionHandler } from "sip.js";
+import type { AccountConfig } from "../accounts/accountConfig";
+import type { RegistrationReason, RegistrationState } from "../protocol/model";
+import { Emitter } from "../util/emitter";
+import { redactSip, type Logger } from "../util/logger";
+import { reconnectDelay } from "./backoff";
+import { WsTransport } from "./wsTransport";
+
+export const USER_AGENT_STRING = "VSCode-Softphone/0.1 (sip.js 0.21.2)";
+
+export interface SipAccountOptions {
+  config: AccountConfig;
+  /** From SecretStorage. Undefined means "no password set": the account stays offline with a reason. */
+  password: string | undefined;
+  /** Builds the media handler for a session (ours forwards to the call window). */
+  sessionDescriptionHandler: (session: Session) => SessionDescriptionHandler;
+  onInvite: (account: SipAccount, invitation: Invitation) => void;
+  log: Logger;
+  sipTrace?: boolean;
+  /** Registration lifetime asked of the registrar, seconds. */
+  expires?: number;
+  connectionTimeoutMs?: number;
+  keepAliveIntervalMs?: number;
+  /** Overridable for tests. */
+  retryDelay?: (attempt: number) => number;
+}
+
+export class SipAccount {
+  readonly id: string;
+  readonly ua: UserAgent;
+  private registerer: Registerer | undefined;
+  private _state: RegistrationState = "unregistered";
+  private _reason: RegistrationReason | undefined;
+  private _retryAt: number | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private attempt = 0;
+  private disposed = false;
+  private readonly _onDidChange = new Emitter<void>();
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly options: SipAccountOptions) {
+    const { config } = options;
+    this.id = config.id;
+    const uri = UserAgent.makeURI(config.uri);
+    if (!uri) throw new Error(`softphone.accounts "${config.id}": "${config.uri}" is not a SIP URI`);
+    const log = options.log;
+    const logConnector: LogConnector = (level, category, _label, content) => {
+      const line = `[${config.id}] ${category}: ${redactSip(content)}`;
+      if (level === "error") log.error(line);
+      else if (level === "warn") log.warn(line);
+      else log.trace(line);
+    };
+    this.ua = new UserAgent({
+      uri,
+      displayName: config.displayName,
+      authorizationUsername: config.authorizationUsername ?? uri.user,
+      authorizationPassword: options.password,
+      transportConstructor: WsTransport as never,
+      transportOptions: {
+        server: config.server,
+        connectionTimeoutMs: options.connectionTimeoutMs ?? 5000,
+        keepAliveIntervalMs: options.keepAliveIntervalMs ?? 20000,
+        trace: options.sipTrace ? (dir: string, msg: string) => log.info(`[${config.id}] SIP ${dir === "in" ? "<<<" : ">>>"}\n${redactSip(msg)}`) : undefined,
+      },
+      sessionDescriptionHandlerFactory: (session) => options.sessionDescriptionHandler(session),
+      logBuiltinEnabled: false,
+      logConnector,
+      logLevel: "warn",
+      // sip.js's own reconnection stays off (its default): we reconnect with exponential
+      // backoff + jitter instead of its fixed delay.
+      userAgentString: USER_AGENT_STRING,
+      delegate: {
+        onInvite: (invitation) => options.onInvite(this, invitation),
+        onDisconnect: (error) => {
+          if (this.disposed || !error) return;
+          this.setState("failed", { kind: "connection", message: error.message });
+          this.scheduleRetry();
+        },
+      },
+    });
+  }
+
+  get config(): AccountConfig {
+    return this.options.config;
+  }
+  get state(): RegistrationState {
+    return this._state;
+  }
+  get reason(): RegistrationReason | undefined {
+    return this._reason;
+  }
+  get retryAt(): number | undefined {
+    return this._retryAt;
+  }
+  get connected(): boolean {
+    return this.ua.isConnected();
+  }
+
+  /** Connect and (if configured) register. Never throws: failures become state + reason. */
+  async start(): Promise<void> {
+    if (!this.options.password) {
+      this.setState("failed", { kind: "config", message: `no password set for "${this.id}" — run "Softphone: Set Password"` });
+      return;
+    }
+    this.setState(this.options.config.register ? "registering" : "unregistered", undefined);
+    try {
+      await this.ua.start();
+    } catch (err) {
+      this.setState("failed", { kind: "connection", message: messageOf(err) });
+      this.scheduleRetry();
+      return;
+    }
+    await this.register();
+  }
+
+  /** Retry now instead of waiting for the backoff timer (e.g. the user clicked "Reconnect"). */
+  async reconnectNow(): Promise<void> {
+    this.clearRetry();
+    this.attempt = 0;
+    if (this.ua.isConnected()) return this.register();
+    this.setState(this.options.config.register ? "registering" : "unregistered", undefined);
+    try {
+      await this.ua.reconnect();
+    } catch (err) {
+      this.setState("failed", { kind: "connection", message: messageOf(err) });
+      this.scheduleRetry();
+      return;
+    }
+    await this.register();
+  }
+
+  /** Unregister (best effort, bounded) and close the connection. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clearRetry();
+    const reg = this.registerer;
+    this.registerer = undefined;
+    if (reg && reg.state === RegistererState.Registered && this.ua.isConnected()) {
+      await withTimeout(reg.unregister().then(() => waitUnregistered(reg, 2000)), 2500).catch(() => undefined);
+    }
+    await withTimeout(this.ua.stop(), 3000).catch(() => undefined);
+    this.setState("unregistered", undefined);
+    this._onDidChange.dispose();
+  }
+
+  private async register(): Promise<void> {
+    if (this.disposed) return;
+    if (!this.options.config.register) {
+      this.attempt = 0;
+      this.setState("unregistered", undefined);
+      return;
+    }
+    // A fresh Registerer per connection: the old one's dialog/refresh state died with it.
+    const old = this.registerer;
+    this.registerer = undefined;
+    if (old) await old.dispose().catch(() => undefined);
+    const reg = new Registerer(this.ua, { expires: this.options.expires ?? 600, refreshFrequency: 90 });
+    this.registerer = reg;
+    reg.stateChange.addListener((s) => {
+      if (this.registerer !== reg || this.disposed) return;
+      if (s === RegistererState.Registered) {
+        this.attempt = 0;
+        this.setState("registered", undefined);
+      } else if (s === RegistererState.Unregistered && this._state === "registered") {
+        // A refresh failed while connected: try again on the backoff schedule.
+        this.setState("failed", { kind: "rejected", message: "registration refresh failed" });
+        this.scheduleRetry();
+      }
+    });
+    this.setState("registering", undefined);
+    try {
+      await reg.register({
+        requestDelegate: {
+          onReject: (response) => {
+            if (this.registerer !== reg) return;
+            const code = response.message.statusCode ?? 0;
+            const phrase = response.message.reasonPhrase ?? "";
+            if (code === 401 || code === 403 || code === 407) {
+              // Wrong username/password: retrying with the same secret cannot help.
+              this.setState("failed", {
+                kind: "credentials",
+                statusCode: code,
+                message: `the server refused the credentials for ${this.options.config.uri} (${code} ${phrase})`.trim(),
+              });
+            } else {
+              this.setState("failed", { kind: "rejected", statusCode: code, message: `registration rejected: ${code} ${phrase}`.trim() });
+              this.scheduleRetry();
+            }
+          },
+        },
+      });
+    } catch (err) {
+      this.setState("failed", { kind: "connection", message: messageOf(err) });
+      this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.disposed || this.retryTimer) return;
+    const delay = (this.options.retryDelay ?? ((a: number) => reconnectDelay(a)))(this.attempt++);
+    this._retryAt = Date.now() + delay;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this._retryAt = undefined;
+      void this.retry();
+    }, delay);
+    this._onDidChange.fire();
+  }
+
+  private async retry(): Promise<void> {
+    if (this.disposed) return;
+    if (!this.ua.isConnected()) {
+      this.setState("registering", this._reason);
+      try {
+        await this.ua.reconnect();
+      } catch (err) {
+        this.setState("failed", { kind: "connection", message: messageOf(err) });
+        this.scheduleRetry();
+        return;
+      }
+    }
+    await this.register();
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this._retryAt = undefined;
+  }
+
+  private setState(state: RegistrationState, reason: RegistrationReason | undefined): void {
+    const changed = state !== this._state || reason?.message !== this._reason?.message;
+    this._state = state;
+    this._reason = reason;
+    if (changed) {
+      if (reason) this.options.log.warn(`[${this.id}] ${state}: ${reason.message}`);
+      else this.options.log.info(`[${this.id}] ${state}`);
+      this._onDidChange.fire();
+    }
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("timeout")), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+function waitUnregistered(reg: Registerer, ms: number): Promise<void> {
+  if (reg.state !== RegistererState.Registered) return Promise.resolve();
+  return withTimeout(
+    new Promise<void>((resolve) => reg.stateChange.addListener((s) => s !== RegistererState.Registered && resolve())),
+    ms,
+  );
+}

@@ -1,0 +1,189 @@
+// Every `softphone.*` command. Commands that act on a call take an optional call id; without
+// one they act on the call a person would mean (the ringing one, else the newest).
+import * as vscode from "vscode";
+import { addAccountFlow } from "../accounts/addAccountFlow";
+import type { PasswordStore } from "../accounts/secrets";
+import { partyLabel } from "../calls/remoteParty";
+import type { Softphone } from "../softphone";
+import type { Logger } from "../util/logger";
+import { callLabel, formatDuration, stateLabel } from "../../webview/shared/format";
+import { showHistory } from "./historyPick";
+
+interface Deps {
+  softphone: Softphone;
+  passwords: PasswordStore;
+  log: Logger;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export function registerCommands({ softphone, passwords, log }: Deps): vscode.Disposable[] {
+  const calls = softphone.calls;
+  // Report failures to the user, and still reject so programmatic callers see them.
+  const guarded =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Softphone: ${errorText(err)}`);
+        log.warn(errorText(err));
+        throw err;
+      }
+    };
+
+  const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+
+  return [
+    reg("softphone.dial", guarded(async (target?: unknown, options?: { accountId?: string }) => {
+      const input = typeof target === "string" ? target : await pickDialTarget(softphone);
+      if (input === undefined) return undefined;
+      return calls.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined });
+    })),
+    reg("softphone.answer", guarded((callId?: string) => calls.answer(asId(callId)))),
+    reg("softphone.decline", guarded((callId?: string) => calls.decline(asId(callId)))),
+    reg("softphone.hangup", guarded((callId?: string) => calls.hangup(asId(callId)))),
+    reg("softphone.toggleMute", guarded((callId?: string) => {
+      const call = calls.pick(asId(callId));
+      if (!call) throw new Error("there is no call to mute");
+      calls.setMuted(call.id, !call.muted);
+      return !call.muted;
+    })),
+    reg("softphone.toggleHold", guarded(async (callId?: string) => {
+      const call = calls.pick(asId(callId));
+      if (!call) throw new Error("there is no call to hold");
+      await calls.setHeld(call.id, !call.held);
+      return call.held;
+    })),
+    reg("softphone.sendDtmf", guarded(async (tones?: string, callId?: string) => {
+      const t =
+        typeof tones === "string"
+          ? tones
+          : await vscode.window.showInputBox({ title: "Softphone: Send DTMF", prompt: "Tones to send (0-9 * # A-D)", validateInput: (v) => (/^[0-9A-D#*]*$/i.test(v) ? undefined : "Only 0-9 * # A-D") });
+      if (!t) return;
+      await calls.sendDtmf(asId(callId), t);
+    })),
+    reg("softphone.openCallWindow", guarded(() => softphone.media.showWindow())),
+    reg("softphone.getState", () => softphone.getState()),
+    reg("softphone.showHistory", guarded(() => showHistory(softphone))),
+    reg("softphone.clearHistory", guarded(async () => {
+      const ok = await vscode.window.showWarningMessage("Clear the softphone's call history?", { modal: true }, "Clear");
+      if (ok) await softphone.history.clear();
+    })),
+    reg("softphone.addAccount", guarded(() => addAccountFlow(passwords))),
+    reg("softphone.setPassword", guarded(async (accountId?: string, password?: string) => {
+      const id = typeof accountId === "string" ? accountId : await pickAccount(softphone, "Set the password of which account?");
+      if (!id) return;
+      const pw =
+        typeof password === "string"
+          ? password
+          : await vscode.window.showInputBox({ title: `Softphone: password for ${id}`, password: true, ignoreFocusOut: true, prompt: "Stored in VS Code's secret storage, never in settings" });
+      if (pw === undefined) return;
+      await passwords.set(id, pw);
+      await softphone.restartAccount(id);
+    })),
+    reg("softphone.reconnect", guarded(async (accountId?: string) => {
+      const id = typeof accountId === "string" ? accountId : softphone.account()?.id;
+      if (id) await softphone.reconnect(id);
+    })),
+    reg("softphone.showLog", () => vscode.commands.executeCommand("workbench.action.output.show.softphone-dev.softphone.Softphone")),
+    reg("softphone.accountActions", guarded(() => accountActions(softphone))),
+    reg("softphone.callActions", guarded(() => callActions(softphone))),
+  ];
+}
+
+function asId(callId: unknown): string | undefined {
+  return typeof callId === "string" && callId ? callId : undefined;
+}
+
+/** Quick pick for a number: recent targets offered, anything typed accepted as is. */
+async function pickDialTarget(softphone: Softphone): Promise<string | undefined> {
+  const recent = await softphone.history.recentTargets(15).catch(() => [] as string[]);
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
+  qp.title = "Softphone: Dial";
+  qp.placeholder = "Number, user name or sip: address";
+  const recentItems = recent.map((uri) => ({ label: uri.replace(/^sips?:/, ""), description: "recent", detail: undefined }));
+  qp.items = recentItems;
+  qp.onDidChangeValue((value) => {
+    const typed = value.trim();
+    qp.items = typed ? [{ label: typed, description: "call" }, ...recentItems.filter((i) => i.label !== typed)] : recentItems;
+    if (typed) qp.activeItems = [qp.items[0]];
+  });
+  return new Promise((resolve) => {
+    qp.onDidAccept(() => {
+      const chosen = qp.activeItems[0]?.label ?? qp.value.trim();
+      resolve(chosen || undefined);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
+}
+
+async function pickAccount(softphone: Softphone, title: string): Promise<string | undefined> {
+  const accounts = softphone.accountViews();
+  if (accounts.length === 1) return accounts[0].id;
+  if (!accounts.length) {
+    void vscode.window.showWarningMessage("Softphone: no account configured.", "Add Account").then((p) => p && vscode.commands.executeCommand("softphone.addAccount"));
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(
+    accounts.map((a) => ({ label: a.id, description: `${a.uri} · ${a.state}` })),
+    { title },
+  );
+  return pick?.label;
+}
+
+async function accountActions(softphone: Softphone): Promise<void> {
+  const acc = softphone.accountViews().find((a) => a.isDefault);
+  type Item = vscode.QuickPickItem & { run: () => unknown };
+  const items: Item[] = [];
+  if (acc) {
+    items.push(
+      { label: "$(refresh) Reconnect", description: acc.reason?.message ?? acc.state, run: () => vscode.commands.executeCommand("softphone.reconnect", acc.id) },
+      { label: "$(key) Set Password…", run: () => vscode.commands.executeCommand("softphone.setPassword", acc.id) },
+    );
+  }
+  items.push(
+    { label: "$(add) Add Account…", run: () => vscode.commands.executeCommand("softphone.addAccount") },
+    { label: "$(call-outgoing) Dial…", run: () => vscode.commands.executeCommand("softphone.dial") },
+    { label: "$(history) Call History", run: () => vscode.commands.executeCommand("softphone.showHistory") },
+    { label: "$(settings-gear) Open Settings", run: () => vscode.commands.executeCommand("workbench.action.openSettings", "softphone") },
+    { label: "$(output) Show Log", run: () => vscode.commands.executeCommand("softphone.showLog") },
+  );
+  const pick = await vscode.window.showQuickPick(items, { title: acc ? `Softphone: ${acc.label} (${acc.state})` : "Softphone" });
+  await pick?.run();
+}
+
+async function callActions(softphone: Softphone): Promise<void> {
+  const call = softphone.calls.pick(undefined, "ringing-incoming") ?? softphone.calls.pick();
+  if (!call) {
+    await vscode.commands.executeCommand("softphone.dial");
+    return;
+  }
+  const v = call.view();
+  type Item = vscode.QuickPickItem & { run: () => unknown };
+  const items: Item[] = [];
+  if (v.direction === "incoming" && v.state === "ringing") {
+    items.push(
+      { label: "$(call-incoming) Answer", run: () => vscode.commands.executeCommand("softphone.answer", v.id) },
+      { label: "$(close) Decline", run: () => vscode.commands.executeCommand("softphone.decline", v.id) },
+    );
+  } else {
+    items.push({ label: "$(debug-disconnect) Hang Up", run: () => vscode.commands.executeCommand("softphone.hangup", v.id) });
+    if (v.state === "incall") {
+      items.push(
+        { label: v.muted ? "$(unmute) Unmute" : "$(mute) Mute", run: () => vscode.commands.executeCommand("softphone.toggleMute", v.id) },
+        { label: v.held ? "$(debug-continue) Resume" : "$(debug-pause) Hold", run: () => vscode.commands.executeCommand("softphone.toggleHold", v.id) },
+        { label: "$(symbol-numeric) Send DTMF…", run: () => vscode.commands.executeCommand("softphone.sendDtmf", undefined, v.id) },
+      );
+    }
+  }
+  items.push({ label: "$(browser) Open Call Window", run: () => vscode.commands.executeCommand("softphone.openCallWindow") });
+  const when = v.state === "incall" && v.answeredAt ? ` · ${formatDuration((Date.now() - v.answeredAt) / 1000)}` : "";
+  const pick = await vscode.window.showQuickPick(items, { title: `${stateLabel(v)}${when} · ${callLabel(v)}`, placeHolder: partyLabel(v.remote) });
+  await pick?.run();
+}

@@ -1,0 +1,42 @@
+// "Softphone: Show Call History": a quick pick of past calls; choosing one redials it.
+import * as vscode from "vscode";
+import type { HistoryEntry } from "../protocol/model";
+import type { Softphone } from "../softphone";
+import { formatDuration } from "../../webview/shared/format";
+import { partyLabel } from "../calls/remoteParty";
+
+const OUTCOME_ICON: Record<string, string> = {
+  answered: "$(pass)",
+  missed: "$(call-incoming)",
+  declined: "$(close)",
+  busy: "$(circle-slash)",
+  failed: "$(error)",
+  cancelled: "$(discard)",
+  interrupted: "$(warning)",
+};
+
+export function describeEntry(e: HistoryEntry): string {
+  const dir = e.direction === "incoming" ? "in" : "out";
+  const outcome = e.outcome ?? "in progress";
+  const code = e.status && e.status >= 300 ? ` ${e.status}` : "";
+  const dur = e.durationSec ? ` · ${formatDuration(e.durationSec)}` : "";
+  return `${dir} · ${outcome}${code}${dur} · ${new Date(e.startedAt).toLocaleString()}`;
+}
+
+export async function showHistory(softphone: Softphone): Promise<string | undefined> {
+  const entries = await softphone.history.list(200);
+  if (!entries.length) {
+    void vscode.window.showInformationMessage("Softphone: no calls yet.");
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(
+    entries.map((e) => ({
+      label: `${OUTCOME_ICON[e.outcome ?? ""] ?? "$(circle-outline)"} ${partyLabel(e.remote)}`,
+      description: describeEntry(e),
+      entry: e,
+    })),
+    { title: "Softphone: Call History", placeHolder: "Pick a call to redial it", matchOnDescription: true },
+  );
+  if (!pick) return;
+  return softphone.calls.dial(pick.entry.remote.uri, { accountId: softphone.account(pick.entry.accountId) ? pick.entry.accountId : undefined });
+}

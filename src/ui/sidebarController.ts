@@ -1,0 +1,61 @@
+// What the sidebar's intents do, and the state it is sent. Kept apart from the webview
+// plumbing in sidebarView.ts.
+import * as vscode from "vscode";
+import type { SidebarState, SidebarToHost } from "../protocol/sidebar";
+import type { Softphone } from "../softphone";
+
+export async function buildSidebarState(softphone: Softphone, configErrors: string[]): Promise<SidebarState> {
+  const [history, recentTargets] = await Promise.all([
+    softphone.history.list(50).catch(() => []),
+    softphone.history.recentTargets(10).catch(() => []),
+  ]);
+  return {
+    accounts: softphone.accountViews(),
+    calls: softphone.calls.views(),
+    history,
+    recentTargets,
+    callWindowConnected: softphone.media.connected,
+    configErrors,
+  };
+}
+
+export function handleSidebarNote<K extends keyof SidebarToHost["notes"]>(
+  softphone: Softphone,
+  method: K,
+  params: SidebarToHost["notes"][K],
+  showError: (message: string) => void,
+): void {
+  const p = (params ?? {}) as Record<string, unknown>;
+  const id = typeof p.callId === "string" ? p.callId : undefined;
+  const calls = softphone.calls;
+  const run = async () => {
+    switch (method) {
+      case "call.hangup":
+        return calls.hangup(id);
+      case "call.answer":
+        return calls.answer(id);
+      case "call.decline":
+        return calls.decline(id);
+      case "call.mute":
+        return calls.setMuted(id, !!p.muted);
+      case "call.hold":
+        return calls.setHeld(id, !!p.held);
+      case "call.dtmf":
+        return calls.sendDtmf(id, String(p.tones ?? ""));
+      case "history.redial": {
+        const entry = (await softphone.history.list(500)).find((e) => e.id === p.entryId);
+        if (!entry) throw new Error("that history entry no longer exists");
+        return calls.dial(entry.remote.uri, { accountId: softphone.account(entry.accountId) ? entry.accountId : undefined });
+      }
+      case "history.clear":
+        return vscode.commands.executeCommand("softphone.clearHistory");
+      case "callWindow.open":
+        return softphone.media.showWindow();
+      case "account.actions":
+        return vscode.commands.executeCommand("softphone.accountActions");
+      case "account.add":
+        return vscode.commands.executeCommand("softphone.addAccount");
+    }
+  };
+  run().catch((err) => showError(err instanceof Error ? err.message : String(err)));
+}

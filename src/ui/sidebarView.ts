@@ -1,0 +1,83 @@
+// The "Softphone" sidebar view: a Svelte webview that shows accounts, a dial box, calls and
+// history. It is UI only: state lives in the host and is pushed on every change; the view asks
+// for a full sync whenever it (re)loads, so hiding, showing or reloading it loses nothing.
+import * as vscode from "vscode";
+import { randomBytes } from "node:crypto";
+import { RpcEndpoint, type Envelope } from "../protocol/rpc";
+import type { HostSidebarChannel, SidebarState, SidebarToHost } from "../protocol/sidebar";
+
+export const SIDEBAR_VIEW_ID = "softphone.sidebar";
+
+export interface SidebarHandlers {
+  state(): Promise<SidebarState>;
+  dial(target: string, accountId?: string): Promise<string>;
+  note<K extends keyof SidebarToHost["notes"]>(method: K, params: SidebarToHost["notes"][K]): void;
+}
+
+export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private rpc: RpcEndpoint<HostSidebarChannel> | undefined;
+  private pushQueued = false;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly handlers: SidebarHandlers,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const webview = view.webview;
+    const dist = vscode.Uri.joinPath(this.extensionUri, "dist", "webview");
+    webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    const nonce = randomBytes(16).toString("base64");
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, "sidebar.js"));
+    webview.html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'unsafe-inline'; img-src ${webview.cspSource} data:;">
+<meta name="viewport" content="width=device-width,initial-scale=1"></head>
+<body><div id="app"></div><script nonce="${nonce}" src="${script}"></script></body></html>`;
+
+    const rpc = new RpcEndpoint<HostSidebarChannel>((e: Envelope) => void webview.postMessage(e));
+    this.rpc = rpc;
+    rpc.handle("sidebar.ready", () => this.handlers.state());
+    rpc.handle("call.dial", async ({ target, accountId }) => {
+      try {
+        return { callId: await this.handlers.dial(String(target ?? ""), typeof accountId === "string" ? accountId : undefined) };
+      } catch (err) {
+        return { error: err instanceof Error ? err.message : String(err) };
+      }
+    });
+    const notes: Array<keyof SidebarToHost["notes"]> = [
+      "call.hangup", "call.answer", "call.decline", "call.mute", "call.hold", "call.dtmf",
+      "history.redial", "history.clear", "callWindow.open", "account.actions", "account.add",
+    ];
+    for (const n of notes) rpc.on(n, (params) => this.handlers.note(n, params as never));
+    const sub = webview.onDidReceiveMessage((m) => rpc.receive(m));
+    view.onDidDispose(() => {
+      sub.dispose();
+      rpc.dispose("view closed");
+      if (this.rpc === rpc) this.rpc = undefined;
+      this.view = undefined;
+    });
+    // A view that was hidden missed pushes; bring it up to date when it shows again.
+    view.onDidChangeVisibility(() => view.visible && this.refresh());
+  }
+
+  /** Push the current state to the view (coalesced). */
+  refresh(): void {
+    if (!this.rpc || this.pushQueued) return;
+    this.pushQueued = true;
+    setTimeout(async () => {
+      this.pushQueued = false;
+      if (!this.rpc || !this.view?.visible) return;
+      this.rpc.notify("state.sync", await this.handlers.state());
+    }, 50);
+  }
+
+  toast(level: "info" | "error", message: string): void {
+    this.rpc?.notify("toast", { level, message });
+  }
+
+  dispose(): void {
+    this.rpc?.dispose();
+  }
+}

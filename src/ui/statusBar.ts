@@ -1,0 +1,80 @@
+// Two status bar items: the default account's registration, and the current call (state,
+// other party, elapsed time). Clicking them opens the matching actions.
+import * as vscode from "vscode";
+import type { AccountView, CallView } from "../protocol/model";
+import { callLabel, elapsed, stateLabel } from "../../webview/shared/format";
+
+const REG_ICON: Record<AccountView["state"], string> = {
+  registered: "$(pass-filled)",
+  registering: "$(sync~spin)",
+  unregistered: "$(circle-slash)",
+  failed: "$(error)",
+};
+
+export class StatusBar implements vscode.Disposable {
+  private readonly reg = vscode.window.createStatusBarItem("softphone.registration", vscode.StatusBarAlignment.Left, 50);
+  private readonly call = vscode.window.createStatusBarItem("softphone.call", vscode.StatusBarAlignment.Left, 49);
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private current: CallView | undefined;
+
+  constructor() {
+    this.reg.name = "Softphone Registration";
+    this.reg.command = "softphone.accountActions";
+    this.call.name = "Softphone Call";
+    this.call.command = "softphone.callActions";
+  }
+
+  update(accounts: AccountView[], calls: CallView[]): void {
+    this.renderRegistration(accounts);
+    // The call that matters most: a ringing incoming one, else the newest live, else the last cleared.
+    const live = calls.filter((c) => c.state !== "cleared");
+    this.current =
+      live.find((c) => c.direction === "incoming" && c.state === "ringing") ?? live[live.length - 1] ?? calls[calls.length - 1];
+    this.renderCall();
+    const needsTimer = live.some((c) => c.state === "incall");
+    if (needsTimer && !this.timer) this.timer = setInterval(() => this.renderCall(), 1000);
+    if (!needsTimer && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private renderRegistration(accounts: AccountView[]): void {
+    const acc = accounts.find((a) => a.isDefault) ?? accounts[0];
+    if (!acc) {
+      this.reg.text = "$(call-outgoing) Softphone: no account";
+      this.reg.tooltip = "No SIP account configured — click to add one";
+      this.reg.backgroundColor = undefined;
+      this.reg.show();
+      return;
+    }
+    this.reg.text = `${REG_ICON[acc.state]} ${acc.label}`;
+    const why = acc.reason ? `\n${acc.reason.message}` : "";
+    const retry = acc.retryAt ? `\nretrying in ${Math.max(0, Math.round((acc.retryAt - Date.now()) / 1000))} s` : "";
+    this.reg.tooltip = `Softphone: ${acc.uri} is ${acc.state}${why}${retry}`;
+    this.reg.backgroundColor = acc.state === "failed" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+    this.reg.show();
+  }
+
+  private renderCall(): void {
+    const c = this.current;
+    if (!c) {
+      this.call.hide();
+      return;
+    }
+    const icon = c.state === "cleared" ? "$(call-outgoing)" : c.direction === "incoming" ? "$(call-incoming)" : "$(call-outgoing)";
+    const time = c.state === "incall" ? ` ${elapsed(c, Date.now())}` : "";
+    this.call.text = `${icon} ${stateLabel(c)}${time} · ${callLabel(c)}`;
+    this.call.tooltip =
+      c.state === "ringing" && c.direction === "incoming" ? "Click to answer or decline" : c.state === "cleared" ? "Call ended" : "Click for call actions (hang up, mute, hold, call window)";
+    this.call.backgroundColor =
+      c.state === "ringing" && c.direction === "incoming" ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
+    this.call.show();
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.reg.dispose();
+    this.call.dispose();
+  }
+}

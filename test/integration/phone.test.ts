@@ -1,0 +1,284 @@
+// Integration: the host's real SIP/call/media modules (no VS Code) against the real PBX —
+// Kamailio, rtpengine, baresip, sipp — with the real call window page running in headless
+// Chromium (fake microphone). Audio is proven, not assumed: the page's inbound bytes and level
+// rise, and baresip's recording of what it heard is not silent.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import type { AccountConfig } from "../../src/accounts/accountConfig";
+import type { CallView } from "../../src/protocol/model";
+import { Softphone } from "../../src/softphone";
+import { consoleLogger, type Logger } from "../../src/util/logger";
+import { launchBrowser } from "../support/browser";
+import { PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
+import { sleep, waitFor } from "../support/wait";
+
+const repo = resolve(__dirname, "../../..");
+const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(repo, ".run");
+
+const account = (id: string, extra: Partial<AccountConfig> = {}): AccountConfig => ({
+  id,
+  label: id,
+  server: PBX.ws,
+  uri: `sip:${id}@${PBX.domain}`,
+  register: true,
+  ...extra,
+});
+
+describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and the call window in Chromium", function () {
+  this.timeout(60000);
+  let pbx: Pbx;
+  let browser: BrowserContext;
+  let phone: Softphone;
+  let runDir: string;
+  const pages: Page[] = [];
+  const logLines: string[] = [];
+  const passwords: Record<string, string> = { alice: PBX.users.alice, bob: PBX.users.bob, carol: "not-carols-password" };
+
+  const call = (id: string): CallView | undefined => phone.calls.views().find((c) => c.id === id);
+  const waitState = (id: string, state: CallView["state"], ms = 15000) =>
+    waitFor(`call ${id} to reach ${state}`, () => call(id)?.state === state && call(id)!, ms);
+  const acct = (id: string) => phone.getState().accounts.find((a) => a.id === id);
+
+  before(async function () {
+    this.timeout(120000);
+    mkdirSync(runRoot, { recursive: true });
+    runDir = mkdtempSync(join(runRoot, "it-"));
+    pbx = await startPbx(join(runDir, "pbx"));
+    browser = await launchBrowser(runDir);
+    const base = consoleLogger("it");
+    const log: Logger = {
+      trace: () => undefined,
+      info: (m) => (logLines.push(m), process.env.SIP_TRACE && console.log(m)),
+      warn: (m) => (logLines.push(m), base.warn(m)),
+      error: (m) => (logLines.push(m), base.error(m)),
+    };
+    phone = new Softphone({
+      log,
+      historyDir: join(runDir, "history"),
+      webviewDir: join(repo, "dist/webview"),
+      mediaDir: join(repo, "media"),
+      password: async (id) => passwords[id],
+      openWindow: async (url) => {
+        const page = await browser.newPage();
+        page.on("pageerror", (e) => base.error(`call window: ${e.message}`));
+        pages.push(page);
+        await page.goto(url);
+      },
+      settings: () => ({ sipTrace: !!process.env.SIP_TRACE, dtmfMode: "rfc4733", ringTimeoutMs: 30000 }),
+      retryDelay: () => 300,
+      lingerMs: 60000,
+      reconnectGraceMs: 1500,
+    });
+    await phone.start([account("alice"), account("bob")]);
+    await waitFor("alice and bob registered", () => acct("alice")?.state === "registered" && acct("bob")?.state === "registered");
+  });
+
+  after(async function () {
+    this.timeout(30000);
+    await phone?.dispose().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await pbx?.stop().catch(() => undefined);
+    if (!process.env.KEEP_RUN_DIR) rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it("registers accounts with the registrar (state registered, no reason)", () => {
+    assert.deepEqual(acct("alice"), { id: "alice", state: "registered" });
+  });
+
+  it("calls baresip through rtpengine with audio both ways, then hangs up with BYE", async () => {
+    const before = pbx.receivedRecordings().length;
+    const seen: string[] = [];
+    const sub = phone.onDidChangeState((s) => {
+      const c = s.calls[s.calls.length - 1];
+      if (c && seen[seen.length - 1] !== c.state) seen.push(c.state);
+    });
+    const id = await phone.calls.dial(PBX.phone);
+    await waitState(id, "incall");
+    assert.equal(phone.media.connected, true, "call window connected");
+    // Let audio flow, then prove it: the page's inbound bytes and level rise.
+    const s1 = await waitFor("first inbound audio", async () => {
+      const s = await phone.media.stats(id);
+      return s && s.bytesReceived > 0 ? s : undefined;
+    });
+    await sleep(2500);
+    const s2 = (await phone.media.stats(id))!;
+    assert.ok(s2.bytesReceived > s1.bytesReceived + 8000, `inbound bytes rise (${s1.bytesReceived} → ${s2.bytesReceived})`);
+    assert.ok(s2.bytesSent > 8000, `outbound bytes sent (${s2.bytesSent})`);
+    assert.ok(s2.inboundLevel > 0.01, `inbound audio level moves (${s2.inboundLevel})`);
+    await phone.calls.hangup(id);
+    const cleared = await waitState(id, "cleared");
+    sub.dispose();
+    assert.equal(cleared.reason, "ended-local");
+    assert.deepEqual(seen.filter((s) => s !== "trying"), ["connecting", "ringing", "incall", "cleared"].filter((s) => seen.includes(s)));
+    assert.ok(seen.indexOf("connecting") < seen.indexOf("incall") && seen.indexOf("incall") < seen.indexOf("cleared"), `state order ${seen}`);
+    // baresip's recording of what it heard is not silent.
+    const rec = await waitFor("baresip recording", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1));
+    await sleep(300);
+    const wav = wavStats(rec);
+    assert.ok(wav.seconds > 2, `recording length ${wav.seconds}s`);
+    assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
+  });
+
+  it("answers a call from baresip (a regular phone) with audio both ways; the far end's BYE clears it", async () => {
+    const incoming = new Promise<CallView>((res) => {
+      const sub = phone.calls.onIncoming((c) => {
+        sub.dispose();
+        res(c);
+      });
+    });
+    await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
+    const c = await incoming;
+    assert.equal(c.state, "ringing");
+    assert.equal(c.direction, "incoming");
+    assert.match(c.remote.uri, /^sip:phone@/);
+    await phone.calls.answer(c.id);
+    await waitState(c.id, "incall");
+    const s1 = await waitFor("inbound audio on the answered call", async () => {
+      const s = await phone.media.stats(c.id);
+      return s && s.bytesReceived > 0 ? s : undefined;
+    });
+    await sleep(2000);
+    const s2 = (await phone.media.stats(c.id))!;
+    assert.ok(s2.bytesReceived > s1.bytesReceived, "inbound bytes rise");
+    assert.ok(s2.bytesSent > 0, "outbound bytes");
+    assert.ok(s2.inboundLevel > 0.01, `inbound level ${s2.inboundLevel}`);
+    await pbx.baresip("hangup");
+    const cleared = await waitState(c.id, "cleared");
+    assert.equal(cleared.reason, "ended-remote");
+  });
+
+  it("sipp 486 gives cleared/busy with the SIP status", async () => {
+    const id = await phone.calls.dial(PBX.sipp.busy);
+    const c = await waitState(id, "cleared");
+    assert.equal(c.reason, "busy");
+    assert.equal(c.status, 486);
+  });
+
+  it("sipp 503 gives cleared/unavailable with the SIP status", async () => {
+    const id = await phone.calls.dial(PBX.sipp.unavailable);
+    const c = await waitState(id, "cleared");
+    assert.equal(c.reason, "unavailable");
+    assert.equal(c.status, 503);
+  });
+
+  it("a remote BYE (sipp answers, then hangs up) clears with ended-remote", async () => {
+    const id = await phone.calls.dial(PBX.sipp.answer);
+    await waitState(id, "incall");
+    const c = await waitState(id, "cleared", 10000);
+    assert.equal(c.reason, "ended-remote");
+  });
+
+  it("hanging up while the other side rings sends CANCEL: both legs clear as cancelled / missed", async () => {
+    const incoming = new Promise<CallView>((res) => {
+      const sub = phone.calls.onIncoming((c) => {
+        sub.dispose();
+        res(c);
+      });
+    });
+    const id = await phone.calls.dial("bob", { accountId: "alice" });
+    const atBob = await incoming;
+    await waitState(id, "ringing");
+    await phone.calls.hangup(id);
+    const out = await waitState(id, "cleared");
+    const inc = await waitState(atBob.id, "cleared");
+    assert.equal(out.reason, "cancelled");
+    assert.equal(inc.reason, "cancelled");
+    await Promise.all([phone.calls.historySettled(id), phone.calls.historySettled(atBob.id)]);
+    const hist = await phone.history.list(20);
+    assert.equal(hist.find((e) => e.id === atBob.id)?.outcome, "missed");
+    assert.equal(hist.find((e) => e.id === id)?.outcome, "cancelled");
+  });
+
+  it("declining an incoming call sends 603 and the caller sees declined", async () => {
+    const incoming = new Promise<CallView>((res) => {
+      const sub = phone.calls.onIncoming((c) => {
+        sub.dispose();
+        res(c);
+      });
+    });
+    const id = await phone.calls.dial("bob", { accountId: "alice" });
+    const atBob = await incoming;
+    await phone.calls.decline(atBob.id);
+    const out = await waitState(id, "cleared");
+    assert.equal(out.reason, "declined");
+    assert.equal(out.status, 603);
+  });
+
+  it("refuses dial strings it cannot call, saying why", async () => {
+    await assert.rejects(phone.calls.dial("call me maybe"), /./);
+    await assert.rejects(phone.calls.dial(""), /./);
+    await assert.rejects(phone.calls.dial("+12+34"), /./);
+  });
+
+  it("closing the call window mid-call ends the call with BYE", async () => {
+    const id = await phone.calls.dial(PBX.phone);
+    await waitState(id, "incall");
+    const page = pages[pages.length - 1];
+    await page.close({ runBeforeUnload: true });
+    const c = await waitState(id, "cleared", 10000);
+    assert.equal(c.reason, "ended-local");
+    // The next call opens a fresh window by itself.
+    const again = await phone.calls.dial(PBX.sipp.busy);
+    await waitState(again, "cleared");
+    assert.equal(phone.media.connected, true);
+  });
+
+  it("history records every call with direction, outcome and SIP status", async () => {
+    const list = await phone.history.list(50);
+    const outcomes = list.map((e) => e.outcome);
+    assert.ok(outcomes.includes("answered"));
+    assert.ok(outcomes.includes("busy"));
+    assert.ok(list.some((e) => e.status === 503 && e.outcome === "failed"));
+    assert.ok(list.some((e) => e.direction === "incoming" && e.outcome === "answered"));
+    const toPhone = list.filter((e) => e.outcome === "answered" && e.direction === "outgoing" && e.remote.uri.startsWith("sip:phone@"));
+    const answered = toPhone.sort((a, b) => b.durationSec - a.durationSec)[0];
+    assert.ok(answered.durationSec >= 2, `duration ${answered.durationSec}`);
+    assert.ok(answered.answeredAt && answered.endedAt);
+  });
+
+  it("a wrong password gives state failed with the credentials reason", async () => {
+    await phone.setAccounts([account("alice"), account("bob"), account("carol")]);
+    const carol = await waitFor("carol failed", () => acct("carol")?.state === "failed" && acct("carol"));
+    assert.equal(carol.reason, "credentials");
+    assert.equal(carol.statusCode, 401);
+    await phone.setAccounts([account("alice"), account("bob")]);
+  });
+
+  it("an unreachable server gives a connection reason", async () => {
+    passwords.dave = "x";
+    await phone.setAccounts([account("alice"), account("bob"), account("dave", { server: "ws://127.0.0.1:9" })]);
+    const dave = await waitFor("dave failed", () => acct("dave")?.state === "failed" && acct("dave"));
+    assert.equal(dave.reason, "connection");
+    assert.match(dave.reasonText ?? "", /refused/);
+    await phone.setAccounts([account("alice"), account("bob")]);
+  });
+
+  it("Kamailio stopped: connection reason; started again: registered again without user action", async () => {
+    await pbx.stopKamailio();
+    const down = await waitFor("alice loses the connection", () => acct("alice")?.state === "failed" && acct("alice"), 10000);
+    assert.equal(down.reason, "connection");
+    await sleep(1000);
+    await pbx.startKamailio();
+    await waitFor("alice registered again", () => acct("alice")?.state === "registered", 20000);
+    // And the registration is real: a call to her arrives.
+    const incoming = new Promise<CallView>((res) => {
+      const sub = phone.calls.onIncoming((c) => {
+        if (c.accountId === "alice") {
+          sub.dispose();
+          res(c);
+        }
+      });
+    });
+    await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
+    const c = await incoming;
+    await phone.calls.decline(c.id);
+  });
+
+  it("never writes a password to the history, logs or the call window URL", async () => {
+    const files = [phone.history.path];
+    const text = files.map((f) => readFileSync(f, "utf8")).join("\n") + logLines.join("\n") + phone.media.url + pages.map((p) => p.url()).join();
+    for (const pw of [PBX.users.alice, PBX.users.bob, "not-carols-password"]) assert.ok(!text.includes(pw), `found ${pw}`);
+  });
+});

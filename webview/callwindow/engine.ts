@@ -1,0 +1,123 @@
+// The call window's media engine: answers the host's media requests with PeerSessions and
+// publishes what the UI shows (calls, link state, levels) as Svelte stores.
+import "webrtc-adapter";
+import { writable } from "svelte/store";
+import type { IceServer, MediaStats } from "../../src/protocol/callWindow";
+import type { CallView } from "../../src/protocol/model";
+import { HostConnection, type LinkState } from "./hostConnection";
+import { PeerSession } from "./peerSession";
+import { TonePlayer } from "./tones";
+
+export const link = writable<{ state: LinkState; detail?: string }>({ state: "connecting" });
+export const calls = writable<CallView[]>([]);
+export const levels = writable<Record<string, MediaStats>>({});
+export const playbackBlocked = writable(false);
+export const mediaError = writable<string | undefined>(undefined);
+
+const sessions = new Map<string, PeerSession>();
+const tones = new TonePlayer();
+let incomingRinging = false;
+let lastCalls: CallView[] = [];
+
+const connection = new HostConnection(
+  () => [...sessions.keys()],
+  (state, detail) => link.set({ state, detail }),
+  (list) => applyCalls(list),
+);
+const rpc = connection.rpc;
+
+function session(callId: string, iceServers: IceServer[]): PeerSession {
+  let s = sessions.get(callId);
+  if (!s) {
+    s = new PeerSession(
+      callId,
+      Array.isArray(iceServers) ? iceServers : [],
+      (stats) => {
+        levels.update((l) => ({ ...l, [callId]: stats }));
+        rpc.notify("media.stats", stats);
+      },
+      () => playbackBlocked.set(true),
+    );
+    sessions.set(callId, s);
+  }
+  return s;
+}
+
+function reportError(callId: string | undefined, err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  mediaError.set(message);
+  rpc.notify("media.error", { callId, message });
+  throw err instanceof Error ? err : new Error(message);
+}
+
+rpc.handle("media.getDescription", async ({ callId, hold, iceServers, iceGatheringTimeoutMs }) => {
+  try {
+    return await session(callId, iceServers).getDescription(!!hold, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+  } catch (err) {
+    return reportError(callId, err);
+  }
+});
+rpc.handle("media.setDescription", async ({ callId, sdp, iceServers }) => {
+  try {
+    await session(callId, iceServers).setDescription(String(sdp));
+    return null;
+  } catch (err) {
+    return reportError(callId, err);
+  }
+});
+rpc.handle("media.rollback", async ({ callId }) => {
+  await sessions.get(callId)?.rollback();
+  return null;
+});
+rpc.handle("media.stats", async ({ callId }) => (sessions.get(callId) ? await sessions.get(callId)!.stats() : null));
+rpc.on("media.close", ({ callId }) => {
+  sessions.get(callId)?.close();
+  sessions.delete(callId);
+  levels.update((l) => {
+    const { [callId]: _gone, ...rest } = l;
+    return rest;
+  });
+});
+rpc.on("media.mute", ({ callId, muted }) => sessions.get(callId)?.setMuted(!!muted));
+rpc.on("media.dtmf", ({ callId, tones: t, durationMs, gapMs }) => {
+  sessions.get(callId)?.sendDtmf(String(t), Number(durationMs) || 100, Number(gapMs) || 70);
+});
+rpc.on("calls.changed", ({ calls: list }) => applyCalls(list));
+rpc.on("ring.set", ({ ringing }) => {
+  incomingRinging = !!ringing;
+  updateTones();
+});
+
+function applyCalls(list: CallView[]): void {
+  lastCalls = Array.isArray(list) ? list : [];
+  calls.set(lastCalls);
+  updateTones();
+}
+
+function updateTones(): void {
+  const ringback = lastCalls.some((c) => c.direction === "outgoing" && c.state === "ringing");
+  tones.set(incomingRinging ? "ring" : ringback ? "ringback" : undefined);
+}
+
+export const actions = {
+  hangup: (callId: string) => rpc.notify("call.hangup", { callId }),
+  answer: (callId: string) => rpc.notify("call.answer", { callId }),
+  mute: (callId: string, muted: boolean) => rpc.notify("call.mute", { callId, muted }),
+  hold: (callId: string, held: boolean) => rpc.notify("call.hold", { callId, held }),
+  dtmf: (callId: string, tone: string) => sessions.get(callId)?.sendDtmf(tone, 100, 70),
+  resumePlayback: () => {
+    for (const s of sessions.values()) void s.audio.play().catch(() => undefined);
+    playbackBlocked.set(false);
+  },
+};
+
+export function startEngine(): void {
+  addEventListener("pagehide", () => connection.closing());
+  connection.connect();
+}
+
+// For tests and troubleshooting from the browser console.
+(globalThis as any).softphoneCallWindow = {
+  sessions,
+  stats: async () => Promise.all([...sessions.values()].map((s) => s.stats())),
+};

@@ -1,0 +1,78 @@
+// The call window's WebSocket back to the extension host, with automatic reconnect. The URL
+// is relative to the page, so it also works behind code-server's /proxy/PORT/ path.
+import { CALL_WINDOW_PROTOCOL_VERSION, type CallWindowHostChannel } from "../../src/protocol/callWindow";
+import type { CallView } from "../../src/protocol/model";
+import { RpcEndpoint, type Envelope } from "../../src/protocol/rpc";
+
+export type LinkState = "connecting" | "connected" | "reconnecting" | "superseded" | "failed";
+
+export class HostConnection {
+  readonly rpc: RpcEndpoint<CallWindowHostChannel>;
+  private ws: WebSocket | undefined;
+  private attempt = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly mediaCallIds: () => string[],
+    private readonly onState: (state: LinkState, detail?: string) => void,
+    private readonly onCalls: (calls: CallView[]) => void,
+  ) {
+    this.rpc = new RpcEndpoint<CallWindowHostChannel>(() => {
+      throw new Error("not connected");
+    });
+    this.rpc.on("window.superseded", ({ reason }) => {
+      this.stopped = true;
+      this.onState("superseded", reason);
+    });
+  }
+
+  connect(): void {
+    const url = new URL("ws", location.href);
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
+    ws.onopen = async () => {
+      this.attempt = 0;
+      this.rpc.setSender((e: Envelope) => ws.send(JSON.stringify(e)));
+      try {
+        const { calls } = await this.rpc.request("window.hello", {
+          protocolVersion: CALL_WINDOW_PROTOCOL_VERSION,
+          mediaCallIds: this.mediaCallIds(),
+          userAgent: navigator.userAgent,
+        });
+        if (!this.stopped) this.onState("connected");
+        this.onCalls(calls);
+      } catch (err) {
+        this.stopped = true;
+        this.onState("failed", (err as Error).message);
+        ws.close();
+      }
+    };
+    ws.onmessage = (ev) => {
+      try {
+        this.rpc.receive(JSON.parse(String(ev.data)));
+      } catch {
+        /* ignore malformed frames */
+      }
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.rpc.setSender(() => {
+        throw new Error("not connected");
+      });
+      this.rpc.dispose("connection to VS Code lost");
+      if (this.stopped) return;
+      // Quick first retries (a reloading extension host comes back fast), capped at 3 s.
+      const delay = Math.min(3000, 200 * 2 ** this.attempt++);
+      this.onState("reconnecting");
+      setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  /** Tell the host the page is going away so it ends calls now instead of after a grace period. */
+  closing(): void {
+    this.stopped = true;
+    this.rpc.notify("window.closing", { mediaCallIds: this.mediaCallIds() });
+  }
+}

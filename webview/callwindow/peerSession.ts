@@ -1,0 +1,171 @@
+// One call's media: an RTCPeerConnection, the microphone track we send, the remote audio we
+// play. Offer/answer follow the peer connection's signaling state, as sip.js's browser handler
+// does, so the host only forwards SDP and never has to track it.
+import type { IceServer, MediaStats, SdpType } from "../../src/protocol/callWindow";
+
+export class PeerSession {
+  readonly pc: RTCPeerConnection;
+  private local: MediaStream | undefined;
+  private readonly remote = new MediaStream();
+  readonly audio: HTMLAudioElement;
+  private muted = false;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private lastInboundEnergy = 0;
+  private lastInboundDuration = 0;
+
+  constructor(
+    readonly callId: string,
+    iceServers: IceServer[],
+    private readonly onStats: (s: MediaStats) => void,
+    private readonly onPlaybackBlocked: () => void,
+  ) {
+    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: "balanced", rtcpMuxPolicy: "require" });
+    this.audio = document.createElement("audio");
+    this.audio.autoplay = true;
+    this.audio.dataset.callId = callId;
+    this.audio.srcObject = this.remote;
+    document.body.appendChild(this.audio);
+    this.pc.addEventListener("track", (ev) => {
+      this.remote.addTrack(ev.track);
+      // Playing the remote stream is what makes Chromium compute inbound audio levels, and
+      // what the user hears; a blocked autoplay is reported so the page can ask for a click.
+      this.audio.play().catch(() => this.onPlaybackBlocked());
+    });
+    this.statsTimer = setInterval(() => void this.reportStats(), 1000);
+  }
+
+  async getDescription(hold: boolean, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType }> {
+    await this.ensureMicrophone();
+    for (const t of this.pc.getTransceivers()) {
+      if (t.stopped) continue;
+      t.direction = hold ? "sendonly" : "sendrecv";
+    }
+    let type: SdpType;
+    if (this.pc.signalingState === "have-remote-offer") {
+      type = "answer";
+      await this.pc.setLocalDescription(await this.pc.createAnswer());
+    } else {
+      type = "offer";
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+    }
+    await this.waitForIceGathering(iceGatheringTimeoutMs);
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error("no local description");
+    return { sdp, type };
+  }
+
+  async setDescription(sdp: string): Promise<void> {
+    const type: SdpType = this.pc.signalingState === "have-local-offer" ? "answer" : "offer";
+    await this.pc.setRemoteDescription({ type, sdp });
+  }
+
+  async rollback(): Promise<void> {
+    if (this.pc.signalingState !== "stable") await this.pc.setLocalDescription({ type: "rollback" });
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
+  }
+
+  get isMuted(): boolean {
+    return this.muted;
+  }
+
+  sendDtmf(tones: string, durationMs: number, gapMs: number): boolean {
+    const sender = this.pc.getSenders().find((s) => s.track?.kind === "audio");
+    if (!sender?.dtmf || !sender.dtmf.canInsertDTMF) return false;
+    sender.dtmf.insertDTMF(tones, Math.max(40, durationMs), Math.max(30, gapMs));
+    return true;
+  }
+
+  async stats(): Promise<MediaStats> {
+    const report = await this.pc.getStats();
+    const out: MediaStats = { callId: this.callId, bytesSent: 0, bytesReceived: 0, packetsReceived: 0, inboundLevel: 0, outboundLevel: 0 };
+    const codecs = new Map<string, string>();
+    let inboundCodec: string | undefined;
+    report.forEach((s: any) => {
+      if (s.type === "codec") codecs.set(s.id, s.mimeType);
+      if (s.type === "inbound-rtp" && s.kind === "audio") {
+        out.bytesReceived += s.bytesReceived ?? 0;
+        out.packetsReceived += s.packetsReceived ?? 0;
+        inboundCodec = s.codecId;
+        // Level over the last interval from the energy counters (audioLevel alone is a snapshot).
+        const energy = s.totalAudioEnergy ?? 0;
+        const duration = s.totalSamplesDuration ?? 0;
+        const dE = energy - this.lastInboundEnergy;
+        const dT = duration - this.lastInboundDuration;
+        this.lastInboundEnergy = energy;
+        this.lastInboundDuration = duration;
+        out.inboundLevel = dT > 0 ? Math.sqrt(Math.max(0, dE) / dT) : s.audioLevel ?? 0;
+      }
+      if (s.type === "outbound-rtp" && s.kind === "audio") out.bytesSent += s.bytesSent ?? 0;
+      if (s.type === "media-source" && s.kind === "audio") out.outboundLevel = s.audioLevel ?? 0;
+      if (s.type === "transport") {
+        out.iceState = s.iceState;
+        out.dtlsState = s.dtlsState;
+      }
+    });
+    if (inboundCodec) out.codec = codecs.get(inboundCodec);
+    return out;
+  }
+
+  close(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    for (const track of this.local?.getTracks() ?? []) track.stop();
+    this.pc.close();
+    this.audio.srcObject = null;
+    this.audio.remove();
+  }
+
+  private async ensureMicrophone(): Promise<void> {
+    if (this.local) return;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true }, video: false });
+    } catch (err) {
+      const name = (err as DOMException)?.name;
+      if (name === "NotAllowedError") throw new Error("microphone access was denied — allow it for this page and try again");
+      if (name === "NotFoundError") throw new Error("no microphone found");
+      throw new Error(`cannot open the microphone: ${(err as Error)?.message ?? err}`);
+    }
+    this.local = stream;
+    for (const track of stream.getAudioTracks()) {
+      track.enabled = !this.muted;
+      // Reuse a transceiver the remote offer created, so the answer stays one m-line.
+      const free = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && !t.sender.track);
+      if (free) {
+        await free.sender.replaceTrack(track);
+        free.direction = "sendrecv";
+      } else {
+        this.pc.addTrack(track, stream);
+      }
+    }
+  }
+
+  private waitForIceGathering(timeoutMs: number): Promise<void> {
+    if (this.pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.pc.removeEventListener("icegatheringstatechange", check);
+        resolve();
+      };
+      const check = () => {
+        if (this.pc.iceGatheringState === "complete") done();
+      };
+      // Never hold a call hostage to a slow STUN/TURN server: send what we have.
+      const timer = setTimeout(done, timeoutMs);
+      this.pc.addEventListener("icegatheringstatechange", check);
+    });
+  }
+
+  private async reportStats(): Promise<void> {
+    try {
+      this.onStats(await this.stats());
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// How calls read to a person, shared by the sidebar and the call window.
+import type { CallView, ClearReason } from "../../src/protocol/model";
+
+const REASONS: Record<ClearReason, string> = {
+  cancelled: "Cancelled",
+  busy: "Busy",
+  declined: "Declined",
+  "not-found": "Not found",
+  unavailable: "Unavailable",
+  "no-answer": "No answer",
+  failed: "Failed",
+  "ended-local": "Ended",
+  "ended-remote": "Ended by the other party",
+};
+
+export function callLabel(call: Pick<CallView, "remote">): string {
+  const user = call.remote.uri.replace(/^sips?:/, "");
+  return call.remote.displayName ? `${call.remote.displayName} (${user})` : user;
+}
+
+export function stateLabel(call: CallView): string {
+  switch (call.state) {
+    case "connecting":
+      return "Connecting…";
+    case "trying":
+      return "Trying…";
+    case "ringing":
+      return call.direction === "incoming" ? "Incoming call" : "Ringing…";
+    case "incall":
+      return call.held ? "On hold" : call.muted ? "In call (muted)" : "In call";
+    case "cleared": {
+      const r = call.reason ? REASONS[call.reason] : "Ended";
+      return call.status && call.status >= 300 ? `${r} (${call.status})` : r;
+    }
+  }
+}
+
+export function formatDuration(totalSec: number): string {
+  const s = Math.max(0, Math.floor(totalSec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+export function elapsed(call: CallView, now: number): string {
+  return formatDuration(((call.endedAt ?? now) - (call.answeredAt ?? call.startedAt)) / 1000);
+}
