@@ -54,9 +54,19 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   });
   let lastErrors: string[] = [];
 
+  const askedForPassword = new Set<string>();
   const render = () => {
-    statusBar.update(softphone.accountViews(), softphone.calls.views());
+    const accounts = softphone.accountViews();
+    statusBar.update(accounts, softphone.calls.views());
     sidebar.refresh();
+    // An account without a password cannot work: ask once per account and session.
+    for (const a of accounts) {
+      if (a.reason?.kind !== "config" || askedForPassword.has(a.id)) continue;
+      askedForPassword.add(a.id);
+      void vscode.window.showWarningMessage(`Softphone: ${a.reason.message}`, "Set Password").then((pick) => {
+        if (pick) void vscode.commands.executeCommand("softphone.setPassword", a.id);
+      });
+    }
   };
   const onState = new vscode.EventEmitter<SoftphoneState>();
   context.subscriptions.push(

@@ -52,6 +52,10 @@ cs_complete() {
     [ -f "$CS_DIR/lib/vscode/node_modules/@vscode/sqlite3/build/Release/vscode-sqlite3.node" ]
 }
 
+vscode_version() {
+  grep -o '"version": *"[^"]*"' "$CS_DIR/lib/vscode/package.json" 2>/dev/null | head -1 | sed 's/.*"\([^"]*\)"$/\1/'
+}
+
 print_env() {
   cat <<EOF
 export SOFTPHONE_CACHE='$CACHE'
@@ -66,7 +70,7 @@ EOF
 if [ -x "$CHROMIUM" ] && [ -x "$NODE_BIN" ] && [ -f "$CS_MARKER" ] &&
    [ -f "$CS_ENTRY" ] && grep -qF "$CSP_NEW" "$SERVER_MAIN" 2>/dev/null; then
   if [ "${1:-}" = "--env" ]; then print_env; exit 0; fi
-  echo "vscode setup ok (cached): node $NODE_VER, code-server $CS_VER (VS Code $(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$CS_DIR/lib/vscode/package.json" | head -1)), chromium $(dpkg-query -W -f '${Version}' chromium 2>/dev/null || echo '?'), cache $CACHE"
+  echo "vscode setup ok (cached): node $NODE_VER, code-server $CS_VER (VS Code $(vscode_version)), chromium $(dpkg-query -W -f '${Version}' chromium 2>/dev/null || echo '?'), cache $CACHE"
   exit 0
 fi
 
@@ -120,4 +124,4 @@ if ! grep -qF "$CSP_NEW" "$SERVER_MAIN"; then
 fi
 
 if [ "${1:-}" = "--env" ]; then print_env; exit 0; fi
-echo "vscode setup ok ($(( $(date +%s) - t0 )) s): node $("$NODE_BIN" -v), code-server $CS_VER (VS Code $(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$CS_DIR/lib/vscode/package.json" | head -1)), chromium $(dpkg-query -W -f '${Version}' chromium 2>/dev/null || echo '?'), cache $CACHE"
+echo "vscode setup ok ($(( $(date +%s) - t0 )) s): node $("$NODE_BIN" -v), code-server $CS_VER (VS Code $(vscode_version)), chromium $(dpkg-query -W -f '${Version}' chromium 2>/dev/null || echo '?'), cache $CACHE"

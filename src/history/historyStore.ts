@@ -49,6 +49,8 @@ const DEFAULT_MAX_ENTRIES = 500;
 const DEFAULT_LOCK_STALE_MS = 10_000;
 const DEFAULT_COMPACT_AT_LINES = 2000;
 const DEFAULT_RECENT_TARGETS = 10;
+/** About the shortest record there is (an answer with a short id). */
+const SHORTEST_LINE_BYTES = 40;
 /** No real record comes close; longer lines are junk and not worth parsing. */
 const MAX_LINE_LENGTH = 64 * 1024;
 /**
@@ -160,7 +162,9 @@ export class HistoryStore {
     const line = JSON.stringify(record) + "\n";
     return this.enqueue(async () => {
       const bytes = await appendLine(this.path, line);
-      await this.compactIfLong(bytes);
+      // The record is safely written by now, so a failed compaction must not fail the call's
+      // recording; the journal is still long next time, so the next append tries again.
+      await this.compactIfLong(bytes).catch(() => undefined);
     });
   }
 
@@ -177,7 +181,9 @@ export class HistoryStore {
     // Between counts, estimate the line count from the growth in bytes; other windows append
     // too, so only the file's size (not our own appends) tells how long it really is.
     const shrunk = counted === undefined || bytes < counted.bytes;
-    const bytesPerLine = counted && counted.lines > 0 ? counted.bytes / counted.lines : 200;
+    // A handful of lines says little about their average length; assume short ones until a
+    // larger count, so the estimate errs towards counting again early rather than late.
+    const bytesPerLine = counted && counted.lines >= 20 ? counted.bytes / counted.lines : SHORTEST_LINE_BYTES;
     if (!shrunk && counted.lines + (bytes - counted.bytes) / bytesPerLine <= this.compactAtLines) return;
 
     const text = await this.readJournal();
@@ -489,7 +495,7 @@ async function acquireLock(dir: string, lockPath: string, staleMs: number): Prom
       if (code !== "EEXIST") throw err;
     }
     if (await isStale(lockPath, staleMs)) await takeOver(lockPath, staleMs);
-    else if (Date.now() > deadline) throw new Error(`history: timed out waiting for the lock ${lockPath}`);
+    if (Date.now() > deadline) throw new Error(`history: timed out waiting for the lock ${lockPath}`);
     // Short and random, so that waiting processes don't retry in lock-step; grows a little while contended.
     await delay(1 + Math.random() * Math.min(25, 2 + attempt));
   }

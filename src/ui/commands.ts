@@ -87,7 +87,7 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       if (id) await softphone.reconnect(id);
     })),
     reg("softphone.showLog", () => vscode.commands.executeCommand("workbench.action.output.show.softphone-dev.softphone.Softphone")),
-    reg("softphone.accountActions", guarded(() => accountActions(softphone))),
+    reg("softphone.accountActions", guarded((accountId?: string) => accountActions(softphone, asId(accountId)))),
     reg("softphone.callActions", guarded(() => callActions(softphone))),
   ];
 }
@@ -137,8 +137,9 @@ async function pickAccount(softphone: Softphone, title: string): Promise<string 
   return pick?.label;
 }
 
-async function accountActions(softphone: Softphone): Promise<void> {
-  const acc = softphone.accountViews().find((a) => a.isDefault);
+async function accountActions(softphone: Softphone, accountId?: string): Promise<void> {
+  const views = softphone.accountViews();
+  const acc = views.find((a) => a.id === accountId) ?? views.find((a) => a.isDefault);
   type Item = vscode.QuickPickItem & { run: () => unknown };
   const items: Item[] = [];
   if (acc) {

@@ -52,7 +52,7 @@ export function handleSidebarNote<K extends keyof SidebarToHost["notes"]>(
       case "callWindow.open":
         return softphone.media.showWindow();
       case "account.actions":
-        return vscode.commands.executeCommand("softphone.accountActions");
+        return vscode.commands.executeCommand("softphone.accountActions", typeof p.accountId === "string" ? p.accountId : undefined);
       case "account.add":
         return vscode.commands.executeCommand("softphone.addAccount");
     }

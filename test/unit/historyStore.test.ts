@@ -679,7 +679,8 @@ function describeHistoryStore(): void {
         await finished;
 
         const lines = await journalLines(path.join(dir, "history.jsonl"));
-        assert.ok(lines.length <= 400 + 3 * 2, `compacted, ${lines.length} lines`);
+        // "~400": the trigger estimates the length from the file size between exact counts.
+        assert.ok(lines.length <= 420, `compacted, ${lines.length} lines`);
         const records = lines.map((l) => JSON.parse(l) as { op: string; id?: string; entry?: { id: string } });
         const ops = new Map<string, string[]>();
         for (const r of records) {
@@ -691,8 +692,13 @@ function describeHistoryStore(): void {
         const entries = await new HistoryStore(dir, options).list();
         assert.equal(entries.length, 100);
         assert.ok(entries.every((e) => e.outcome === "answered" && e.durationSec === 2));
-        const ids = new Set(entries.map((e) => e.id));
-        assert.ok(ids.has("a-299") && ids.has("b-299"), "the last call of each process survived");
+        // Each process's calls start later and later, so what survives of each is its newest calls:
+        // an unbroken run up to its last call (or nothing, if the other process kept going long after).
+        for (const prefix of ["a", "b"]) {
+          const kept = entries.filter((e) => e.accountId === prefix).map((e) => Number(e.id.slice(2))).sort((x, y) => x - y);
+          if (kept.length > 0) assert.deepEqual(kept, Array.from({ length: kept.length }, (_, i) => 300 - kept.length + i), `process ${prefix} kept its newest calls`);
+        }
+        assert.ok(entries.some((e) => e.id === "a-299" || e.id === "b-299"));
       });
     });
 

@@ -37,7 +37,7 @@ export class PeerSession {
   async getDescription(hold: boolean, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType }> {
     await this.ensureMicrophone();
     for (const t of this.pc.getTransceivers()) {
-      if (t.stopped) continue;
+      if (t.currentDirection === "stopped") continue;
       t.direction = hold ? "sendonly" : "sendrecv";
     }
     let type: SdpType;

@@ -76,10 +76,21 @@ async function waitHttp(url, ms, isAlive = () => true) {
   throw new Error(`timeout after ${ms} ms waiting for ${url}`);
 }
 
-/** HOME / XDG_* / TMPDIR pointing inside `dir`, so nothing leaks into the real home directory. */
+const shortTmpDirs = new Set();     // removed at exit
+
+/**
+ * HOME / XDG_* / TMPDIR pointing inside `dir`, so nothing leaks into the real home directory.
+ * Unix sockets live in TMPDIR (vscode-ipc-<uuid>.sock, Chromium's SingletonSocket) and their paths
+ * must stay under 108 bytes: for a deep `dir`, TMPDIR is a short mkdtemp dir instead, removed at exit.
+ */
 function isolatedEnv(dir) {
-  const tmp = path.join(dir, 'tmp');
+  let tmp = path.join(dir, 'tmp');
   for (const d of ['.config', '.local/share', '.cache']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  if (tmp.length > 48) {
+    installExitHandlers();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vsch-'));
+    shortTmpDirs.add(tmp);
+  }
   fs.mkdirSync(tmp, { recursive: true });
   return {
     HOME: dir,
@@ -92,6 +103,39 @@ function isolatedEnv(dir) {
 }
 
 function rm(p) { fs.rmSync(p, { recursive: true, force: true }); }
+
+// ------------------------------------------------------------------ cleanup on exit / Ctrl-C
+// Everything started here is registered so that an interrupted run (SIGINT/SIGTERM/SIGHUP) or an
+// early process.exit() leaves no code-server or chromium behind.
+const liveGroups = new Set();      // pids of detached process groups (code-server)
+const stoppers = new Set();        // async cleanup functions (browser contexts, servers)
+let handlersInstalled = false;
+
+function installExitHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', () => {
+    for (const pid of liveGroups) { try { process.kill(-pid, 'SIGKILL'); } catch (e) { /* gone */ } }
+    for (const d of shortTmpDirs) rm(d);
+  });
+  const onSignal = (sig, code) => {
+    console.error(`[vscode-harness] ${sig}: stopping code-server/chromium`);
+    const all = Promise.allSettled([...stoppers].map(f => f()));
+    Promise.race([all, sleep(8000)]).then(() => process.exit(code));
+  };
+  process.once('SIGINT', () => onSignal('SIGINT', 130));
+  process.once('SIGTERM', () => onSignal('SIGTERM', 143));
+  process.once('SIGHUP', () => onSignal('SIGHUP', 129));
+}
+
+/** Register an async cleanup function; returns a wrapper that runs it once and unregisters it. */
+function onCleanup(fn) {
+  installExitHandlers();
+  let p;
+  const once = () => { stoppers.delete(once); return p || (p = Promise.resolve().then(fn)); };
+  stoppers.add(once);
+  return once;
+}
 
 /** Kill a detached child's whole process group: SIGTERM, then SIGKILL after `graceMs`. */
 async function killGroup(child, graceMs = 3000) {
@@ -170,13 +214,16 @@ async function startCodeServer({ runDir, folder, extraArgs = [], env = {}, setti
     detached: true, // own process group: stop() kills code-server, extension hosts, pty host...
   });
   fs.closeSync(fd);
+  installExitHandlers();
+  liveGroups.add(child.pid);
   let exited = false;
   child.on('exit', () => { exited = true; });
   const url = `http://127.0.0.1:${port}`;
   const cs = {
     port, url, child, runDir, logFile: p.log,
     get exited() { return exited; },
-    stop: () => killGroup(child),
+    stopping: false,
+    stop: onCleanup(async () => { cs.stopping = true; await killGroup(child); liveGroups.delete(child.pid); }),
   };
   try {
     await waitHttp(`${url}/healthz`, startTimeoutMs, () => !exited);
@@ -226,7 +273,12 @@ async function launchChromium({ runDir, extraArgs = [], headless = true, popupBl
     ignoreDefaultArgs: popupBlocking ? ['--disable-popup-blocking'] : undefined,
     viewport,
     env,
+    // signals are handled by installExitHandlers() (Playwright's own SIGINT handler would
+    // process.exit() before code-server is stopped); Playwright still kills chromium on exit
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
   });
+  const unregister = onCleanup(() => ctx.close().catch(() => {}));
+  ctx.on('close', () => unregister());
   if (popupBlocking) await emulatePopupBlocker(ctx);
   return ctx;
 }
@@ -340,10 +392,13 @@ async function waitForFrame(page, pred, ms = 30000) {
 }
 
 /**
- * Give keyboard focus back to the workbench document (a focused webview iframe would swallow F1).
+ * Give keyboard focus back to the workbench document. After a webview view is revealed the focus
+ * can end up inside the (cross-origin) webview frame with document.hasFocus() false, and then F1
+ * never reaches the workbench; window.focus() in the top frame fixes that.
  */
 async function focusWorkbench(page) {
   await page.evaluate(() => {
+    if (!document.hasFocus()) window.focus();
     const a = document.activeElement;
     if (a && a.tagName === 'IFRAME') a.blur();
   });
@@ -382,7 +437,13 @@ async function runCommand(page, title, { timeout = 30000 } = {}) {
     }
     await page.waitForTimeout(100);
   }
-  await input.waitFor({ state: 'hidden', timeout }).catch(() => {});
+  // Done when the palette closed, or when the command replaced it with its own quick input
+  // (an input box or quick pick no longer holds the '>' command filter).
+  await page.waitForFunction(() => {
+    const w = document.querySelector('.quick-input-widget');
+    const i = document.querySelector('.quick-input-widget input');
+    return !w || getComputedStyle(w).display === 'none' || !i || !String(i.value).startsWith('>');
+  }, undefined, { timeout }).catch(() => {});
 }
 
 /** Locator for the status bar item(s) whose text contains `text` (string or RegExp). */
@@ -392,7 +453,7 @@ function statusBarItem(page, text) {
 
 module.exports = {
   REPO_ROOT, CACHE, NODE24, CODE_SERVER_ENTRY, CHROMIUM, NODE_VERSION, CODE_SERVER_VERSION, DEFAULT_SETTINGS,
-  assertInstalled, freePort, waitHttp, isolatedEnv, killGroup, tail, sleep,
+  assertInstalled, freePort, waitHttp, isolatedEnv, killGroup, onCleanup, tail, sleep,
   installExtension, startCodeServer, launchChromium, emulatePopupBlocker, isolateWebviews, workbenchUrl, waitForWorkbench, openWorkbench,
   webviewFrames, waitForFrame, focusWorkbench, runCommand, statusBarItem,
 };

@@ -68,9 +68,7 @@ async function cleanup() {
   }
   return cleaning;
 }
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => { log('got', sig, '- stopping'); cleanup().then(() => process.exit(130)); });
-}
+// Ctrl-C / SIGTERM / SIGHUP: lib.js stops code-server and chromium, then exits 130 / 143 / 129.
 
 (async () => {
   let exitCode = 3;
@@ -117,7 +115,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
         resolve(code);
       });
     });
-    const csDied = new Promise(resolve => cs.child.on('exit', c => { if (!cleaning) { log('code-server exited early with', c); resolve(3); } }));
+    const csDied = new Promise(resolve => cs.child.on('exit', c => { if (!cs.stopping) { log('code-server exited early with', c); resolve(3); } }));
     const timedOut = new Promise(resolve => setTimeout(() => { log(`TIMEOUT after ${TIMEOUT} ms`); resolve(124); }, TIMEOUT).unref());
 
     const payload = [
@@ -137,7 +135,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   } finally {
     await cleanup();
   }
-  if (exitCode !== 0) log(`logs: ${path.join(runDir, 'code-server.log')}, ${path.join(runDir, 'browser-console.log')}, ${path.join(runDir, 'vscode-logs')}`);
+  if (exitCode !== 0 && cs) log(`logs: ${path.join(runDir, 'code-server.log')}, ${path.join(runDir, 'browser-console.log')}, ${path.join(runDir, 'vscode-logs')}`);
   log('exit code', exitCode, `(wall ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   process.exit(exitCode);
 })();

@@ -1,0 +1,128 @@
+// UI end to end: the packaged .vsix installed into real VS Code (code-server), its workbench
+// driven by Playwright in headless Chromium with webviews isolated as on desktop. A person's
+// path: set the password, F1 → "Softphone: Dial…" → `phone` → Enter → the call window opens →
+// the status bar shows the call and a running timer → baresip hears us → hang up from the status
+// bar → history in the sidebar. Then a call from baresip answered from the notification.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { BrowserContext, Frame, Page } from "playwright-core";
+import { PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
+import { sleep, waitFor } from "../support/wait";
+
+const REPO = resolve(__dirname, "../../..");
+// The harness is plain CommonJS shared with the VS Code suite; load it at run time (not bundled).
+const harness = require(join(REPO, "test/vscode/harness/lib.js"));
+const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "ui");
+
+describe("UI end to end in code-server (webviews isolated like desktop)", function () {
+  this.timeout(90000);
+  let pbx: Pbx;
+  let session: { ctx: BrowserContext; page: Page; stop(): Promise<void> };
+  let page: Page;
+  let callWindow: Page | undefined;
+
+  const statusBar = (text: string | RegExp) => harness.statusBarItem(page, text);
+
+  async function quickInput(value: string): Promise<void> {
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible", timeout: 15000 });
+    await input.fill(value);
+    await sleep(150);
+    await page.keyboard.press("Enter");
+  }
+
+  async function sidebarFrame(): Promise<Frame> {
+    return harness.waitForFrame(page, async (f: Frame) => (await f.locator("[data-testid=dial-input]").count()) > 0, 30000);
+  }
+
+  before(async function () {
+    this.timeout(240000);
+    mkdirSync(runDir, { recursive: true });
+    pbx = await startPbx(join(runDir, "pbx"));
+    const vsix = join(REPO, "dist/softphone.vsix");
+    execFileSync(process.execPath, [join(REPO, "scripts/package.mjs")], { stdio: "ignore", cwd: REPO });
+    session = await harness.openWorkbench({
+      runDir: join(runDir, "code-server"),
+      folder: join(runDir, "workspace"),
+      vsix,
+      settings: {
+        "softphone.accounts": [{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}` }],
+        "softphone.callWindow": "externalBrowser",
+      },
+    });
+    page = session.page;
+    page.on("dialog", (d) => void d.accept());
+  });
+
+  afterEach(async function () {
+    // A picture of the workbench for any failed step (look at it: it usually says why).
+    if (this.currentTest?.state === "failed" && page) {
+      const file = join(runDir, `failed-${this.currentTest.title.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 60)}.png`);
+      await page.screenshot({ path: file }).catch(() => undefined);
+      console.log(`screenshot: ${file}`);
+    }
+  });
+
+  after(async function () {
+    this.timeout(30000);
+    await session?.stop();
+    await pbx?.stop();
+  });
+
+  it("shows the account in the status bar and registers once the password is set through the UI", async () => {
+    await statusBar("alice").first().waitFor({ timeout: 60000 });
+    await harness.runCommand(page, "Softphone: Set Password…");
+    await quickInput(PBX.users.alice);
+    await page.locator("#workbench\\.parts\\.statusbar .statusbar-item:has(.codicon-pass-filled)", { hasText: "alice" }).waitFor({ timeout: 20000 });
+  });
+
+  it("F1 → Softphone: Dial… → phone → Enter: the call window opens, the status bar shows the call and its timer", async () => {
+    const popup = session.ctx.waitForEvent("page", { timeout: 30000 });
+    await harness.runCommand(page, "Softphone: Dial…");
+    await quickInput(PBX.phone);
+    callWindow = await popup;
+    await callWindow.waitForLoadState();
+    assert.match(callWindow.url(), /\/call\/[A-Za-z0-9_-]+\/$/);
+    const item = statusBar(/In call \d+:\d\d · phone/).first();
+    await item.waitFor({ timeout: 30000 });
+    const t1 = await item.innerText();
+    await sleep(2200);
+    const t2 = await statusBar(/In call \d+:\d\d · phone/).first().innerText();
+    assert.notEqual(t1, t2, `timer runs (${t1} → ${t2})`);
+    // The call window shows the call too.
+    await callWindow.locator('section.call[data-state="incall"]').waitFor({ timeout: 10000 });
+  });
+
+  it("baresip hears audio; hanging up from the status bar ends the call; the sidebar shows it in history", async () => {
+    const before = pbx.receivedRecordings().length;
+    await sleep(1500);
+    await statusBar(/In call/).first().click();
+    await quickInput("Hang Up");
+    await statusBar(/Ended · phone/).first().waitFor({ timeout: 15000 });
+    const rec = await waitFor("baresip recording", () => pbx.receivedRecordings().length >= before && pbx.receivedRecordings().at(-1));
+    const wav = wavStats(rec);
+    assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
+
+    await page.locator('.part.activitybar [aria-label^="Softphone"]').first().click();
+    const frame = await sidebarFrame();
+    const entry = frame.locator('[data-testid=history-entry][data-outcome="answered"]', { hasText: "phone" }).first();
+    await entry.waitFor({ timeout: 15000 });
+  });
+
+  it("a call from baresip raises a notification; Answer connects it with audio; Hang Up ends it", async () => {
+    const before = pbx.receivedRecordings().length;
+    await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
+    const toast = page.locator(".notification-toast", { hasText: "Incoming call from" }).first();
+    await toast.waitFor({ timeout: 20000 });
+    await toast.locator(".monaco-button", { hasText: "Answer" }).first().click();
+    await statusBar(/In call \d+:\d\d/).first().waitFor({ timeout: 20000 });
+    await sleep(2500);
+    await harness.runCommand(page, "Softphone: Hang Up");
+    await statusBar(/Ended/).first().waitFor({ timeout: 15000 });
+    const rec = await waitFor("baresip recording of the incoming call", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1));
+    const wav = wavStats(rec);
+    assert.ok(wav.peak > 0.05, `baresip heard sound on the incoming call (peak ${wav.peak.toFixed(3)})`);
+  });
+});
