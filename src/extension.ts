@@ -21,11 +21,15 @@ export interface SoftphoneApi {
   hangup(callId?: string): Promise<void>;
   /** Resolves when accounts have been started (registration may still be in progress). */
   ready: Promise<void>;
+  /** Start-up costs, for `npm run bench`: activate() itself and activation → accounts started. */
+  diagnostics(): { activationMs: number; readyMs?: number };
 }
 
 let phone: Softphone | undefined;
 
 export function activate(context: vscode.ExtensionContext): SoftphoneApi {
+  const activationStart = performance.now();
+  let readyMs: number | undefined;
   const channel = vscode.window.createOutputChannel("Softphone", { log: true });
   const log: Logger = {
     trace: (m) => channel.trace(m),
@@ -107,10 +111,13 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     reportSettingsErrors(errors);
     await softphone.start(accounts);
     render();
+    readyMs = performance.now() - activationStart;
   });
   ready.catch((err) => log.error(`start-up failed: ${err instanceof Error ? err.stack : err}`));
 
+  const activationMs = performance.now() - activationStart;
   return {
+    diagnostics: () => ({ activationMs, readyMs }),
     getState: () => softphone.getState(),
     onDidChangeState: onState.event,
     dial: async (target, options) => {

@@ -93,6 +93,9 @@ start() {
     local acc; acc=$(grep -v '^#' "$CONF/baresip/accounts" | grep -m1 '<sip:phone@')
     baresip_cmd uadel "sip:phone@127.0.0.1" >/dev/null || true
     baresip_cmd uanew "$acc" >/dev/null || fail "baresip uanew failed"
+    # Make the new user agent the current one: the menu's "current UA" may still point at the
+    # deleted one, and a dial through it then fails (seen as "Cannot allocate memory").
+    baresip_cmd uafind "sip:phone@127.0.0.1" >/dev/null || true
     for _ in $(seq 1 100); do registered phone && break; sleep 0.05; done
     registered phone || fail "baresip did not register again within 5 s (see $LOGS/baresip.log)"
     echo "baresip registered again after $(( $(now_ms) - t0 )) ms"

@@ -1,6 +1,7 @@
 // Host ↔ call window protocol (over the WebSocket served by src/media/callWindowServer.ts).
 // The call window owns all media: microphone, RTCPeerConnections, playback, stats.
 import type { CallView } from "./model";
+import type { Mirror } from "./rpc";
 
 export const CALL_WINDOW_PROTOCOL_VERSION = 1;
 
@@ -24,6 +25,8 @@ export interface MediaStats {
   /** 0..1, from the microphone's level. */
   outboundLevel: number;
   codec?: string;
+  /** Epoch ms when the first remote audio packet arrived (the remote track unmuted). */
+  firstPacketAt?: number;
 }
 
 /** Everything the host may ask of or tell the call window. */
@@ -93,9 +96,4 @@ export type HostCallWindowChannel = {
 };
 
 /** The call window's end of the channel. */
-export type CallWindowHostChannel = {
-  inRequests: HostToWindow["requests"];
-  inNotes: HostToWindow["notes"];
-  outRequests: WindowToHost["requests"];
-  outNotes: WindowToHost["notes"];
-};
+export type CallWindowHostChannel = Mirror<HostCallWindowChannel>;

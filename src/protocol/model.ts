@@ -95,20 +95,7 @@ export interface HistoryEntry {
 /** The JSON returned by `softphone.getState` and `api.getState()`. */
 export interface SoftphoneState {
   accounts: Array<{ id: string; state: RegistrationState; reason?: RegistrationReasonKind; reasonText?: string; statusCode?: number }>;
-  calls: Array<{
-    id: string;
-    accountId: string;
-    direction: CallDirection;
-    remote: string;
-    remoteName?: string;
-    state: CallState;
-    muted: boolean;
-    held: boolean;
-    startedAt: number;
-    answeredAt?: number;
-    endedAt?: number;
-    status?: number;
-    reason?: ClearReason;
-  }>;
+  /** CallView with the party flattened to strings. */
+  calls: Array<Omit<CallView, "remote" | "reasonText"> & { remote: string; remoteName?: string }>;
   callWindow: { connected: boolean };
 }

@@ -2,6 +2,7 @@
 // shows state the host pushes and sends user intents back. It never holds call state itself,
 // so hiding, re-showing or reloading it loses nothing: it asks for a sync when it starts.
 import type { AccountView, CallView, HistoryEntry } from "./model";
+import type { Mirror } from "./rpc";
 
 export interface SidebarState {
   accounts: AccountView[];
@@ -49,9 +50,4 @@ export type HostSidebarChannel = {
   outNotes: HostToSidebar["notes"];
 };
 
-export type SidebarHostChannel = {
-  inRequests: HostToSidebar["requests"];
-  inNotes: HostToSidebar["notes"];
-  outRequests: SidebarToHost["requests"];
-  outNotes: SidebarToHost["notes"];
-};
+export type SidebarHostChannel = Mirror<HostSidebarChannel>;

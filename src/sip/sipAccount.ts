@@ -107,14 +107,7 @@ export class SipAccount {
       return;
     }
     this.setState(this.options.config.register ? "registering" : "unregistered", undefined);
-    try {
-      await this.ua.start();
-    } catch (err) {
-      this.setState("failed", { kind: "connection", message: messageOf(err) });
-      this.scheduleRetry();
-      return;
-    }
-    await this.register();
+    await this.connectThenRegister(() => this.ua.start());
   }
 
   /** Retry now instead of waiting for the backoff timer (e.g. the user clicked "Reconnect"). */
@@ -123,8 +116,13 @@ export class SipAccount {
     this.attempt = 0;
     if (this.ua.isConnected()) return this.register();
     this.setState(this.options.config.register ? "registering" : "unregistered", undefined);
+    await this.connectThenRegister(() => this.ua.reconnect());
+  }
+
+  /** Open the connection with `connect`; a failure becomes a connection reason and a retry. */
+  private async connectThenRegister(connect: () => Promise<void>): Promise<void> {
     try {
-      await this.ua.reconnect();
+      await connect();
     } catch (err) {
       this.setState("failed", { kind: "connection", message: messageOf(err) });
       this.scheduleRetry();
@@ -214,17 +212,9 @@ export class SipAccount {
 
   private async retry(): Promise<void> {
     if (this.disposed) return;
-    if (!this.ua.isConnected()) {
-      this.setState("registering", this._reason);
-      try {
-        await this.ua.reconnect();
-      } catch (err) {
-        this.setState("failed", { kind: "connection", message: messageOf(err) });
-        this.scheduleRetry();
-        return;
-      }
-    }
-    await this.register();
+    if (this.ua.isConnected()) return this.register();
+    this.setState("registering", this._reason);
+    await this.connectThenRegister(() => this.ua.reconnect());
   }
 
   private clearRetry(): void {

@@ -40,6 +40,15 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
   const waitState = (id: string, state: CallView["state"], ms = 15000) =>
     waitFor(`call ${id} to reach ${state}`, () => call(id)?.state === state && call(id)!, ms);
   const acct = (id: string) => phone.getState().accounts.find((a) => a.id === id);
+  /** The next incoming call (to `accountId`, or to any account). */
+  const nextIncoming = (accountId?: string) =>
+    new Promise<CallView>((res) => {
+      const sub = phone.calls.onIncoming((c) => {
+        if (accountId && c.accountId !== accountId) return;
+        sub.dispose();
+        res(c);
+      });
+    });
 
   before(async function () {
     this.timeout(120000);
@@ -122,12 +131,7 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
   });
 
   it("answers a call from baresip (a regular phone) with audio both ways; the far end's BYE clears it", async () => {
-    const incoming = new Promise<CallView>((res) => {
-      const sub = phone.calls.onIncoming((c) => {
-        sub.dispose();
-        res(c);
-      });
-    });
+    const incoming = nextIncoming();
     await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
     const c = await incoming;
     assert.equal(c.state, "ringing");
@@ -171,12 +175,7 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
   });
 
   it("hanging up while the other side rings sends CANCEL: both legs clear as cancelled / missed", async () => {
-    const incoming = new Promise<CallView>((res) => {
-      const sub = phone.calls.onIncoming((c) => {
-        sub.dispose();
-        res(c);
-      });
-    });
+    const incoming = nextIncoming();
     const id = await phone.calls.dial("bob", { accountId: "alice" });
     const atBob = await incoming;
     await waitState(id, "ringing");
@@ -192,12 +191,7 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
   });
 
   it("declining an incoming call sends 603 and the caller sees declined", async () => {
-    const incoming = new Promise<CallView>((res) => {
-      const sub = phone.calls.onIncoming((c) => {
-        sub.dispose();
-        res(c);
-      });
-    });
+    const incoming = nextIncoming();
     const id = await phone.calls.dial("bob", { accountId: "alice" });
     const atBob = await incoming;
     await phone.calls.decline(atBob.id);
@@ -263,14 +257,7 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
     await pbx.startKamailio();
     await waitFor("alice registered again", () => acct("alice")?.state === "registered", 20000);
     // And the registration is real: a call to her arrives.
-    const incoming = new Promise<CallView>((res) => {
-      const sub = phone.calls.onIncoming((c) => {
-        if (c.accountId === "alice") {
-          sub.dispose();
-          res(c);
-        }
-      });
-    });
+    const incoming = nextIncoming("alice");
     await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
     const c = await incoming;
     await phone.calls.decline(c.id);

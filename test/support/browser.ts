@@ -13,7 +13,7 @@ export const MEDIA_FLAGS = [
   "--autoplay-policy=no-user-gesture-required",
 ];
 
-export async function launchBrowser(runDir: string): Promise<BrowserContext> {
+export async function launchBrowser(runDir: string, extraArgs: string[] = []): Promise<BrowserContext> {
   const profile = join(runDir, "chromium-profile");
   rmSync(profile, { recursive: true, force: true });
   mkdirSync(join(profile, "home"), { recursive: true });
@@ -22,7 +22,7 @@ export async function launchBrowser(runDir: string): Promise<BrowserContext> {
     headless: true,
     args: [
       "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-quic", ...MEDIA_FLAGS,
+      "--disable-component-update", "--disable-sync", "--disable-quic", ...MEDIA_FLAGS, ...extraArgs,
     ],
     env: { ...process.env, HOME: join(profile, "home"), XDG_CONFIG_HOME: join(profile, "home/.config"), XDG_CACHE_HOME: join(profile, "home/.cache") },
   });

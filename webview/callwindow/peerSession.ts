@@ -3,8 +3,12 @@
 // does, so the host only forwards SDP and never has to track it.
 import type { IceServer, MediaStats, SdpType } from "../../src/protocol/callWindow";
 
+/** How long to wait for more host candidates after the first one (see waitForIceGathering). */
+const HOST_CANDIDATE_SETTLE_MS = 40;
+
 export class PeerSession {
   readonly pc: RTCPeerConnection;
+  private readonly hostCandidatesOnly: boolean;
   private local: MediaStream | undefined;
   private readonly remote = new MediaStream();
   readonly audio: HTMLAudioElement;
@@ -12,6 +16,7 @@ export class PeerSession {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private lastInboundEnergy = 0;
   private lastInboundDuration = 0;
+  private firstPacketAt: number | undefined;
 
   constructor(
     readonly callId: string,
@@ -20,6 +25,7 @@ export class PeerSession {
     private readonly onPlaybackBlocked: () => void,
   ) {
     this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: "balanced", rtcpMuxPolicy: "require" });
+    this.hostCandidatesOnly = iceServers.length === 0;
     this.audio = document.createElement("audio");
     this.audio.autoplay = true;
     this.audio.dataset.callId = callId;
@@ -27,6 +33,10 @@ export class PeerSession {
     document.body.appendChild(this.audio);
     this.pc.addEventListener("track", (ev) => {
       this.remote.addTrack(ev.track);
+      // A remote track starts muted and unmutes when its first RTP packet arrives.
+      const markFirstPacket = () => (this.firstPacketAt ??= Date.now());
+      if (!ev.track.muted) markFirstPacket();
+      ev.track.addEventListener("unmute", markFirstPacket, { once: true });
       // Playing the remote stream is what makes Chromium compute inbound audio levels, and
       // what the user hears; a blocked autoplay is reported so the page can ask for a click.
       this.audio.play().catch(() => this.onPlaybackBlocked());
@@ -107,6 +117,7 @@ export class PeerSession {
       }
     });
     if (inboundCodec) out.codec = codecs.get(inboundCodec);
+    if (this.firstPacketAt !== undefined) out.firstPacketAt = this.firstPacketAt;
     return out;
   }
 
@@ -144,20 +155,35 @@ export class PeerSession {
     }
   }
 
+  /**
+   * Wait until the offer/answer carries enough candidates. Never longer than `timeoutMs`.
+   * Without STUN/TURN servers only host candidates can exist, and a browser produces them all
+   * at once: so after the first one we only wait a short settle time, instead of the
+   * gathering-complete event that also waits on TCP and other slow probes (≈100 ms).
+   */
   private waitForIceGathering(timeoutMs: number): Promise<void> {
     if (this.pc.iceGatheringState === "complete") return Promise.resolve();
     return new Promise((resolve) => {
+      let settle: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
         clearTimeout(timer);
-        this.pc.removeEventListener("icegatheringstatechange", check);
+        clearTimeout(settle);
+        this.pc.removeEventListener("icegatheringstatechange", onState);
+        this.pc.removeEventListener("icecandidate", onCandidate);
         resolve();
       };
-      const check = () => {
-        if (this.pc.iceGatheringState === "complete") done();
+      const onState = () => this.pc.iceGatheringState === "complete" && done();
+      const onCandidate = (ev: RTCPeerConnectionIceEvent) => {
+        if (!ev.candidate) return done();
+        if (this.hostCandidatesOnly && !settle) settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
       };
       // Never hold a call hostage to a slow STUN/TURN server: send what we have.
       const timer = setTimeout(done, timeoutMs);
-      this.pc.addEventListener("icegatheringstatechange", check);
+      this.pc.addEventListener("icegatheringstatechange", onState);
+      this.pc.addEventListener("icecandidate", onCandidate);
+      if (this.hostCandidatesOnly && /\r\na=candidate:/.test(this.pc.localDescription?.sdp ?? "")) {
+        settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
+      }
     });
   }
 
