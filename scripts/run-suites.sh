@@ -3,6 +3,8 @@
 # sums their mocha counts. Usage: run-suites.sh [unit] [integration] [vscode] [ui]  (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export SOFTPHONE_RUN_DIR="${SOFTPHONE_RUN_DIR:-$PWD/.run}"
+mkdir -p "$SOFTPHONE_RUN_DIR"
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(unit integration vscode ui)
 total_pass=0 total_fail=0
@@ -17,8 +19,10 @@ for s in "${suites[@]}"; do
     ui)          cmd=(npx mocha --config test/e2e/.mocharc.json) ;;
     *) echo "unknown suite $s"; exit 2 ;;
   esac
-  "${cmd[@]}" 2>&1 | tee "$log"
+  # Colour codes are stripped from the saved log so the counts below parse whatever the terminal.
+  "${cmd[@]}" 2>&1 | tee >(sed 's/\x1b\[[0-9;]*m//g' > "$log")
   rc=${PIPESTATUS[0]}
+  sleep 0.2   # let the log writer finish
   # mocha's spec reporter closes with "N passing" / "N failing".
   p=$(grep -aE '^\s*[0-9]+ passing' "$log" | tail -1 | grep -oE '[0-9]+' | head -1)
   f=$(grep -aE '^\s*[0-9]+ failing' "$log" | tail -1 | grep -oE '[0-9]+' | head -1)

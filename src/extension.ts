@@ -97,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       if (!e.affectsConfiguration(SECTION)) return;
       const { accounts, errors } = readAccounts();
       lastErrors = errors;
+      softphone.setSettingsErrors(errors);
       reportSettingsErrors(errors);
       void softphone.setAccounts(accounts);
     }),
@@ -108,6 +109,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const ready = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(async () => {
     const { accounts, errors } = readAccounts();
     lastErrors = errors;
+    softphone.setSettingsErrors(errors);
     reportSettingsErrors(errors);
     await softphone.start(accounts);
     render();

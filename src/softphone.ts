@@ -1,11 +1,13 @@
 // The product's core, free of the `vscode` module: accounts (one UserAgent each), calls, the
 // call window (media) and history, wired together. src/extension.ts adapts it to VS Code;
 // integration tests drive it directly against the real PBX.
+import { join } from "node:path";
 import type { AccountConfig } from "./accounts/accountConfig";
 import { CallManager } from "./calls/callManager";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
+import { SystemRinger, type Ringer } from "./media/systemRinger";
 import type { AccountView, SoftphoneState } from "./protocol/model";
 import { SipAccount } from "./sip/sipAccount";
 import { Emitter } from "./util/emitter";
@@ -32,6 +34,8 @@ export interface SoftphoneOptions {
   retryDelay?: (attempt: number) => number;
   lingerMs?: number;
   reconnectGraceMs?: number;
+  /** Rings when no call window is open; defaults to the OS sound player with media/ring.wav. */
+  fallbackRinger?: Ringer;
 }
 
 export class Softphone {
@@ -41,6 +45,8 @@ export class Softphone {
   readonly history: HistoryStore;
   private readonly accounts = new Map<string, SipAccount>();
   private configs: AccountConfig[] = [];
+  private settingsErrors: string[] = [];
+  private readonly restarts = new Map<string, Promise<void>>();
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
   readonly onDidChangeState = this._onDidChangeState.event;
   private changeQueued = false;
@@ -59,6 +65,7 @@ export class Softphone {
         return account?.config.iceServers ?? [];
       },
       reconnectGraceMs: options.reconnectGraceMs,
+      fallbackRinger: options.fallbackRinger ?? new SystemRinger(join(options.mediaDir, "ring.wav")),
     });
     this.calls = new CallManager({
       account: (id) => this.account(id),
@@ -113,16 +120,32 @@ export class Softphone {
     await Promise.all(starts);
   }
 
-  /** Restart one account, e.g. after its password changed. */
-  async restartAccount(id: string): Promise<void> {
-    const acc = this.accounts.get(id);
-    const config = acc?.config ?? this.configs.find((c) => c.id === id);
-    if (!config) return;
-    if (acc) {
-      this.accounts.delete(id);
-      await acc.dispose();
-    }
-    await this.startAccount(config);
+  /** Problems found in the settings (shown to the user and reported in getState()). */
+  setSettingsErrors(errors: string[]): void {
+    this.settingsErrors = [...errors];
+    this.changed();
+  }
+
+  /**
+   * Restart one account, e.g. after its password changed. Restarts of the same account run one
+   * after another: two overlapping ones would leave two registrations (and forked calls).
+   */
+  restartAccount(id: string): Promise<void> {
+    const previous = this.restarts.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const acc = this.accounts.get(id);
+      const config = acc?.config ?? this.configs.find((c) => c.id === id);
+      if (!config) return;
+      if (acc) {
+        this.accounts.delete(id);
+        await acc.dispose();
+      }
+      await this.startAccount(config);
+    });
+    const settled = next.catch(() => undefined);
+    this.restarts.set(id, settled);
+    void settled.then(() => this.restarts.get(id) === settled && this.restarts.delete(id));
+    return next;
   }
 
   async reconnect(id: string): Promise<void> {
@@ -166,6 +189,7 @@ export class Softphone {
         return { ...rest, remote: remote.uri, ...(remote.displayName ? { remoteName: remote.displayName } : {}) };
       }),
       callWindow: { connected: this.media.connected },
+      settingsErrors: [...this.settingsErrors],
     };
   }
 

@@ -11,6 +11,7 @@ import type { Logger } from "../util/logger";
 import type { CallWindowServer } from "./callWindowServer";
 import type { MediaPort } from "./mediaPort";
 import { DTMF_TONES } from "./remoteSdh";
+import type { Ringer } from "./systemRinger";
 
 export type WindowIntent =
   | { kind: "hangup"; callId: string }
@@ -29,6 +30,8 @@ export interface MediaEngineOptions {
   /** How long a dropped window may take to reconnect before its calls are ended. */
   reconnectGraceMs?: number;
   iceGatheringTimeoutMs?: number;
+  /** Rings while no call window is connected (the OS sound player). */
+  fallbackRinger?: Ringer;
 }
 
 interface Connection {
@@ -45,6 +48,7 @@ export class MediaEngine implements MediaPort {
   private readonly waiters = new Set<() => void>();
   private opening: Promise<void> | undefined;
   private readonly lastStats = new Map<string, MediaStats>();
+  private ringing = false;
 
   private readonly _onDidChangeConnection = new Emitter<boolean>();
   readonly onDidChangeConnection = this._onDidChangeConnection.event;
@@ -110,8 +114,18 @@ export class MediaEngine implements MediaPort {
     this.active?.rpc.notify("calls.changed", { calls });
   }
 
+  /** Ring in the call window when one is connected, else through the fallback ringer. */
   setRinging(ringing: boolean): void {
-    this.active?.rpc.notify("ring.set", { ringing });
+    this.ringing = ringing;
+    this.applyRinging();
+  }
+
+  private applyRinging(): void {
+    if (this.active) {
+      this.options.fallbackRinger?.stop();
+      this.active.rpc.notify("ring.set", { ringing: this.ringing });
+    } else if (this.ringing) this.options.fallbackRinger?.start();
+    else this.options.fallbackRinger?.stop();
   }
 
   async stats(callId: string): Promise<MediaStats | null> {
@@ -164,6 +178,7 @@ export class MediaEngine implements MediaPort {
 
   dispose(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.options.fallbackRinger?.stop();
     this.active?.rpc.dispose("extension shutting down");
     this.active?.ws.close(1001, "extension shutting down");
     this.active = undefined;
@@ -236,6 +251,7 @@ export class MediaEngine implements MediaPort {
       // period, and nothing more may be sent to it (a new call must open a new window).
       this.active = undefined;
       this._onDidChangeConnection.fire(false);
+      this.applyRinging();
       this.loseMedia("the call window was closed");
     });
   }
@@ -252,12 +268,14 @@ export class MediaEngine implements MediaPort {
       this._onMediaLost.fire({ callIds: lost, reason: "the call window was reloaded" });
     }
     for (const w of [...this.waiters]) w();
+    this.applyRinging();
     if (!wasConnected) this._onDidChangeConnection.fire(true);
   }
 
   private onActiveClosed(): void {
     this.active = undefined;
     this._onDidChangeConnection.fire(false);
+    this.applyRinging();
     if (this.mediaCalls.size === 0) return;
     // Give a page whose socket merely dropped time to reconnect before ending its calls.
     this.graceTimer = setTimeout(() => {

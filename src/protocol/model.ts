@@ -98,4 +98,6 @@ export interface SoftphoneState {
   /** CallView with the party flattened to strings. */
   calls: Array<Omit<CallView, "remote" | "reasonText"> & { remote: string; remoteName?: string }>;
   callWindow: { connected: boolean };
+  /** Problems found in the settings, each naming the setting and field. */
+  settingsErrors: string[];
 }

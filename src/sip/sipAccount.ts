@@ -138,6 +138,10 @@ export class SipAccount {
     this.clearRetry();
     const reg = this.registerer;
     this.registerer = undefined;
+    // A REGISTER still in flight would leave a contact behind at the registrar: let it land.
+    if (reg && this._state === "registering" && this.ua.isConnected()) {
+      await withTimeout(new Promise<void>((resolve) => reg.stateChange.addListener((s) => s !== RegistererState.Initial && resolve())), 1500).catch(() => undefined);
+    }
     if (reg && reg.state === RegistererState.Registered && this.ua.isConnected()) {
       await withTimeout(reg.unregister().then(() => waitUnregistered(reg, 2000)), 2500).catch(() => undefined);
     }

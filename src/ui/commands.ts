@@ -79,8 +79,8 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
           ? password
           : await vscode.window.showInputBox({ title: `Softphone: password for ${id}`, password: true, ignoreFocusOut: true, prompt: "Stored in VS Code's secret storage, never in settings" });
       if (pw === undefined) return;
+      // Storing fires SecretStorage's change event, which restarts the account (in every window).
       await passwords.set(id, pw);
-      await softphone.restartAccount(id);
     })),
     reg("softphone.reconnect", guarded(async (accountId?: string) => {
       const id = typeof accountId === "string" ? accountId : softphone.account()?.id;

@@ -33,6 +33,13 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await page.keyboard.press("Enter");
   }
 
+  /** Show the Softphone view container (clicking its activity bar icon only if it is not showing). */
+  async function showSidebar(): Promise<Frame> {
+    const item = page.locator(".part.activitybar .action-item", { has: page.locator('[aria-label^="Softphone"]') }).first();
+    if (!/\bchecked\b/.test((await item.getAttribute("class")) ?? "")) await item.click();
+    return sidebarFrame();
+  }
+
   async function sidebarFrame(): Promise<Frame> {
     return harness.waitForFrame(page, async (f: Frame) => (await f.locator("[data-testid=dial-input]").count()) > 0, 30000);
   }
@@ -93,6 +100,10 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     assert.notEqual(t1, t2, `timer runs (${t1} → ${t2})`);
     // The call window shows the call too.
     await callWindow.locator('section.call[data-state="incall"]').waitFor({ timeout: 10000 });
+    await showSidebar();
+    await sleep(500);
+    await page.screenshot({ path: join(runDir, "in-call-workbench.png") });
+    await callWindow.screenshot({ path: join(runDir, "in-call-window.png") });
   });
 
   it("baresip hears audio; hanging up from the status bar ends the call; the sidebar shows it in history", async () => {
@@ -105,10 +116,24 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     const wav = wavStats(rec);
     assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
 
-    await page.locator('.part.activitybar [aria-label^="Softphone"]').first().click();
-    const frame = await sidebarFrame();
+    const frame = await showSidebar();
     const entry = frame.locator('[data-testid=history-entry][data-outcome="answered"]', { hasText: "phone" }).first();
     await entry.waitFor({ timeout: 15000 });
+  });
+
+  it("hiding and re-showing the sidebar, or reloading its webview, loses nothing (it re-syncs from the host)", async () => {
+    const activity = page.locator('.part.activitybar [aria-label^="Softphone"]').first();
+    await activity.click(); // hide the view container
+    await sleep(500);
+    await activity.click(); // show it again
+    let frame = await sidebarFrame();
+    await frame.locator('[data-testid=history-entry][data-outcome="answered"]', { hasText: "phone" }).first().waitFor({ timeout: 15000 });
+    await frame.locator('[data-testid="account-alice"][data-state="registered"]').waitFor({ timeout: 15000 });
+    await harness.runCommand(page, "Developer: Reload Webviews");
+    await sleep(1000);
+    frame = await sidebarFrame();
+    await frame.locator('[data-testid=history-entry][data-outcome="answered"]', { hasText: "phone" }).first().waitFor({ timeout: 15000 });
+    await frame.locator('[data-testid="account-alice"][data-state="registered"]').waitFor({ timeout: 15000 });
   });
 
   it("a call from baresip raises a notification; Answer connects it with audio; Hang Up ends it", async () => {
@@ -124,5 +149,25 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     const rec = await waitFor("baresip recording of the incoming call", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1));
     const wav = wavStats(rec);
     assert.ok(wav.peak > 0.05, `baresip heard sound on the incoming call (peak ${wav.peak.toFixed(3)})`);
+  });
+
+  it("Softphone: Show Call History lists the calls", async () => {
+    await harness.runCommand(page, "Softphone: Show Call History");
+    const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+    await rows.first().waitFor({ timeout: 10000 });
+    const labels = await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute("aria-label") ?? ""));
+    assert.ok(labels.some((l) => /phone/.test(l) && /out · answered/.test(l)), JSON.stringify(labels));
+    assert.ok(labels.some((l) => /in · answered/.test(l)), JSON.stringify(labels));
+    await page.keyboard.press("Escape");
+  });
+
+  it("Softphone: Add Account… guides through URI, server, id and password; the account registers", async () => {
+    await harness.runCommand(page, "Softphone: Add Account…");
+    await quickInput(`sip:carol@${PBX.domain}`);
+    await quickInput(PBX.ws);
+    await quickInput("carol");
+    await quickInput(PBX.users.carol);
+    const frame = await showSidebar();
+    await frame.locator('[data-testid="account-carol"][data-state="registered"]').waitFor({ timeout: 20000 });
   });
 });

@@ -34,9 +34,13 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
   let runDir: string;
   const pages: Page[] = [];
   const logLines: string[] = [];
+  // Stand-in for the OS sound player (no sound device exists here): records start/stop.
+  const systemRing: string[] = [];
   const passwords: Record<string, string> = { alice: PBX.users.alice, bob: PBX.users.bob, carol: "not-carols-password" };
 
   const call = (id: string): CallView | undefined => phone.calls.views().find((c) => c.id === id);
+  const windowPage = () => pages.filter((p) => !p.isClosed()).at(-1)!;
+  const tone = () => windowPage().evaluate(() => (globalThis as any).softphoneCallWindow.tone());
   const waitState = (id: string, state: CallView["state"], ms = 15000) =>
     waitFor(`call ${id} to reach ${state}`, () => call(id)?.state === state && call(id)!, ms);
   const acct = (id: string) => phone.getState().accounts.find((a) => a.id === id);
@@ -79,6 +83,7 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
       retryDelay: () => 300,
       lingerMs: 60000,
       reconnectGraceMs: 1500,
+      fallbackRinger: { start: () => systemRing.push("start"), stop: () => systemRing.push("stop") },
     });
     await phone.start([account("alice"), account("bob")]);
     await waitFor("alice and bob registered", () => acct("alice")?.state === "registered" && acct("bob")?.state === "registered");
@@ -153,6 +158,33 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
     assert.equal(cleared.reason, "ended-remote");
   });
 
+  it("the call window's socket drops mid-call: it reconnects and the call carries on with audio", async () => {
+    const id = await phone.calls.dial(PBX.phone);
+    await waitState(id, "incall");
+    await windowPage().evaluate(() => (globalThis as any).softphoneCallWindow.simulateDrop());
+    await waitFor("host sees the window gone", () => !phone.media.connected, 5000, 5);
+    await waitFor("window reconnected", () => phone.media.connected, 10000);
+    await sleep(1600); // longer than the reconnect grace period: the call must survive it
+    assert.equal(call(id)?.state, "incall");
+    const s1 = (await phone.media.stats(id))!;
+    await sleep(1000);
+    const s2 = (await phone.media.stats(id))!;
+    assert.ok(s2.bytesReceived > s1.bytesReceived, "audio still flows after the reconnect");
+    await phone.calls.hangup(id);
+    assert.equal((await waitState(id, "cleared")).reason, "ended-local");
+  });
+
+  it("an incoming call rings in the call window; ringing stops when it is answered or declined", async () => {
+    const incoming = nextIncoming("alice");
+    await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
+    const c = await incoming;
+    await waitFor("ring tone in the call window", async () => (await tone()) === "ring", 5000);
+    assert.equal(systemRing.at(-1) ?? "stop", "stop", "no OS ring while a call window is open");
+    await phone.calls.decline(c.id);
+    await waitState(c.id, "cleared");
+    await waitFor("ring stopped", async () => (await tone()) === null, 5000);
+  });
+
   it("sipp 486 gives cleared/busy with the SIP status", async () => {
     const id = await phone.calls.dial(PBX.sipp.busy);
     const c = await waitState(id, "cleared");
@@ -217,6 +249,42 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
     const again = await phone.calls.dial(PBX.sipp.busy);
     await waitState(again, "cleared");
     assert.equal(phone.media.connected, true);
+  });
+
+  it("with no call window open, an incoming call rings through the OS sound player", async () => {
+    await windowPage().close({ runBeforeUnload: true });
+    await waitFor("window gone", () => !phone.media.connected, 5000);
+    const before = systemRing.length;
+    const incoming = nextIncoming("alice");
+    await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
+    const c = await incoming;
+    await waitFor("system ring started", () => systemRing.slice(before).includes("start"), 5000);
+    await phone.calls.decline(c.id);
+    await waitFor("system ring stopped", () => systemRing.at(-1) === "stop", 5000);
+  });
+
+  it("removing an account unregisters it: calls to it then fail with not-found", async () => {
+    await phone.setAccounts([account("alice")]);
+    const id = await phone.calls.dial("bob", { accountId: "alice" });
+    const c = await waitState(id, "cleared");
+    assert.equal(c.reason, "not-found");
+    assert.equal(c.status, 404);
+    await phone.setAccounts([account("alice"), account("bob")]);
+    await waitFor("bob registered again", () => acct("bob")?.state === "registered");
+  });
+
+  it("restarting an account twice at once leaves one registration (a call rings once)", async () => {
+    await Promise.all([phone.restartAccount("bob"), phone.restartAccount("bob")]);
+    await waitFor("bob registered", () => acct("bob")?.state === "registered");
+    const rang: CallView[] = [];
+    const sub = phone.calls.onIncoming((c) => c.accountId === "bob" && rang.push(c));
+    const id = await phone.calls.dial("bob", { accountId: "alice" });
+    await waitState(id, "ringing");
+    await sleep(1000);
+    sub.dispose();
+    assert.equal(rang.length, 1, "one incoming leg");
+    await phone.calls.hangup(id);
+    await waitState(id, "cleared");
   });
 
   it("history records every call with direction, outcome and SIP status", async () => {

@@ -120,4 +120,6 @@ export function startEngine(): void {
 (globalThis as any).softphoneCallWindow = {
   sessions,
   stats: async () => Promise.all([...sessions.values()].map((s) => s.stats())),
+  tone: () => tones.playing ?? null,
+  simulateDrop: () => connection.simulateDrop(),
 };

@@ -70,6 +70,11 @@ export class HostConnection {
     };
   }
 
+  /** Drop the socket as a network failure would (the page reconnects). For tests. */
+  simulateDrop(): void {
+    this.ws?.close(4001, "simulated drop");
+  }
+
   /** Tell the host the page is going away so it ends calls now instead of after a grace period. */
   closing(): void {
     this.stopped = true;

@@ -7,6 +7,11 @@ export class TonePlayer {
   private timer: ReturnType<typeof setInterval> | undefined;
   private kind: "ring" | "ringback" | undefined;
 
+  /** What is playing now (for the page's debug hook and tests). */
+  get playing(): "ring" | "ringback" | undefined {
+    return this.kind;
+  }
+
   set(kind: "ring" | "ringback" | undefined): void {
     if (kind === this.kind) return;
     this.stop();

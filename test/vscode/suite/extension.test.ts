@@ -77,6 +77,8 @@ describe("Softphone extension in real VS Code", function () {
     );
     await waitFor("alice configured", () => account("alice"));
     assert.equal(account("broken"), undefined, "the invalid account is left out");
+    const errors = await waitFor("settings error reported", () => api.getState().settingsErrors.length > 0 && api.getState().settingsErrors);
+    assert.match(errors[0], /softphone\.accounts\[1\]\.server/, "the message names the field");
     // No password yet: a clear config reason, not a crash.
     const a = await waitFor("alice without password", () => account("alice")?.state === "failed" && account("alice"));
     assert.equal(a.reason, "config");
@@ -116,23 +118,40 @@ describe("Softphone extension in real VS Code", function () {
     assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
   });
 
-  it("no file the extension or VS Code wrote contains the password", async () => {
-    const userData = process.env.VSCODE_USER_DATA_DIR;
-    const roots = [userData, join(runDir, "workspace")].filter((x): x is string => !!x);
-    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    // globalStorage of this extension (history) lives under the user data dir in code-server.
+  it("with the Integrated Browser available, the call window opens there (desktop-only command: stand-in)", async () => {
+    // MOCK: `workbench.action.browser.open` exists only in desktop VS Code, not in code-server.
+    // This stand-in records the URL it is given, as the real Integrated Browser would receive it.
+    const opened: unknown[] = [];
+    const standIn = vscode.commands.registerCommand("workbench.action.browser.open", (url: unknown) => void opened.push(url));
+    try {
+      await config().update("callWindow", "integratedBrowser", vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand("softphone.openCallWindow");
+      assert.equal(opened.length, 1);
+      assert.match(String(opened[0]), /^http:\/\/127\.0\.0\.1:\d+\/call\/[A-Za-z0-9_-]{32}\/$/);
+      assert.ok(!String(opened[0]).includes(PBX.users.alice));
+    } finally {
+      standIn.dispose();
+      await config().update("callWindow", undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it("no file the extension or VS Code wrote (settings, logs, extension storage, workspace) contains the password", async () => {
+    const base = process.env.RUN_DIR ?? runDir;
+    const userData = join(base, "user-data");
+    const roots = [join(userData, "User", "settings.json"), join(userData, "logs"), join(userData, "User", "globalStorage", EXTENSION_ID), join(base, "workspace")];
+    let scanned = 0;
     for (const root of roots) {
-      for (const f of filesUnder(root)) {
-        if (/\.(vsix|node|so)$/.test(f)) continue;
+      for (const f of filesUnder(root).concat(root.endsWith(".json") ? [root] : [])) {
         let text = "";
         try {
           text = readFileSync(f, "latin1");
         } catch {
           continue;
         }
+        scanned++;
         assert.ok(!text.includes(PBX.users.alice), `password found in ${f}`);
       }
     }
-    assert.ok(ext.isActive);
+    assert.ok(scanned > 0, `scanned files under ${userData}`);
   });
 });
