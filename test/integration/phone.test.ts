@@ -11,7 +11,7 @@ import type { CallView } from "../../src/protocol/model";
 import { Softphone } from "../../src/softphone";
 import { consoleLogger, type Logger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
-import { PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
+import { listenBaresipEvents, PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
 import { sleep, waitFor } from "../support/wait";
 
 const repo = resolve(__dirname, "../../..");
@@ -36,6 +36,7 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
   const logLines: string[] = [];
   // Stand-in for the OS sound player (no sound device exists here): records start/stop.
   const systemRing: string[] = [];
+  let dtmfMode: "rfc4733" | "info" = "rfc4733";
   const passwords: Record<string, string> = { alice: PBX.users.alice, bob: PBX.users.bob, carol: "not-carols-password" };
 
   const call = (id: string): CallView | undefined => phone.calls.views().find((c) => c.id === id);
@@ -79,7 +80,7 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
         pages.push(page);
         await page.goto(url);
       },
-      settings: () => ({ sipTrace: !!process.env.SIP_TRACE, dtmfMode: "rfc4733", ringTimeoutMs: 30000 }),
+      settings: () => ({ sipTrace: !!process.env.SIP_TRACE, dtmfMode, ringTimeoutMs: 30000 }),
       retryDelay: () => 300,
       lingerMs: 60000,
       reconnectGraceMs: 1500,
@@ -157,6 +158,76 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
     const cleared = await waitState(c.id, "cleared");
     assert.equal(cleared.reason, "ended-remote");
   });
+
+  it("mute silences what we send (level falls to zero, packets keep flowing); unmute restores it", async () => {
+    const id = await phone.calls.dial(PBX.phone);
+    await waitState(id, "incall");
+    const level = async () => (await phone.media.stats(id))!.outboundLevel;
+    await waitFor("microphone level above zero", async () => (await level()) > 0.01, 5000, 100);
+    phone.calls.setMuted(id, true);
+    assert.equal(phone.getState().calls.find((c) => c.id === id)?.muted, true);
+    await waitFor("muted: outgoing level zero", async () => (await level()) < 0.001, 5000, 100);
+    const b1 = (await phone.media.stats(id))!.bytesSent;
+    await sleep(600);
+    assert.ok((await phone.media.stats(id))!.bytesSent > b1, "packets still sent while muted (silence, not a stalled stream)");
+    phone.calls.setMuted(id, false);
+    await waitFor("unmuted: level back", async () => (await level()) > 0.01, 5000, 100);
+    await phone.calls.hangup(id);
+    await waitState(id, "cleared");
+  });
+
+  it("hold sends a re-INVITE through rtpengine: audio from baresip stops; resume brings it back", async () => {
+    const id = await phone.calls.dial(PBX.phone);
+    await waitState(id, "incall");
+    await sleep(500);
+    const packets = async () => (await phone.media.stats(id))!.packetsReceived;
+    await phone.calls.setHeld(id, true);
+    assert.equal(phone.calls.get(id)?.held, true);
+    await sleep(400);
+    const p1 = await packets();
+    await sleep(1000);
+    const p2 = await packets();
+    assert.ok(p2 - p1 < 5, `no audio while held (${p2 - p1} packets)`);
+    await phone.calls.setHeld(id, false);
+    await sleep(1000);
+    const p3 = await packets();
+    await sleep(1000);
+    assert.ok((await packets()) - p3 > 25, "audio flows again after resume");
+    assert.equal(phone.calls.get(id)?.state, "incall");
+    await phone.calls.hangup(id);
+    await waitState(id, "cleared");
+  });
+
+  for (const mode of ["rfc4733", "info"] as const) {
+    it(`DTMF (${mode === "info" ? "SIP INFO" : "RFC 4733 in RTP"}) reaches baresip`, async () => {
+      dtmfMode = mode;
+      try {
+        const id = await phone.calls.dial(PBX.phone);
+        await waitState(id, "incall");
+        await sleep(300);
+        // SIP INFO digits show in baresip's log; RTP (RFC 4733) digits only as ctrl_tcp events.
+        const logBefore = pbx.baresipLog().length;
+        const listener = await listenBaresipEvents();
+        try {
+          await phone.calls.sendDtmf(id, "159#");
+          const got = await waitFor("baresip reports the digits", () => {
+            const fromLog = [...pbx.baresipLog().slice(logBefore).matchAll(/received DTMF: '(.)'/g)].map((m) => m[1]).join("");
+            const fromRtp = listener.events.filter((e) => e.type === "CALL_DTMF_START").map((e) => e.param ?? "").join("");
+            const digits = mode === "info" ? fromLog : fromRtp;
+            return digits.includes("159#") && digits;
+          }, 5000);
+          assert.match(got, /159#/);
+        } finally {
+          listener.close();
+        }
+        await assert.rejects(phone.calls.sendDtmf(id, "12x"), /DTMF/);
+        await phone.calls.hangup(id);
+        await waitState(id, "cleared");
+      } finally {
+        dtmfMode = "rfc4733";
+      }
+    });
+  }
 
   it("the call window's socket drops mid-call: it reconnects and the call carries on with audio", async () => {
     const id = await phone.calls.dial(PBX.phone);

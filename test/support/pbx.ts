@@ -159,13 +159,61 @@ let tokenSeq = 0;
  * Sends one command to baresip's ctrl_tcp (netstring-framed JSON {command, params, token}) and
  * waits for the matching response; events baresip pushes on the same connection are skipped.
  */
+/** Splits a ctrl_tcp byte stream into netstring payloads (`<len>:<payload>,`). */
+function netstringReader(onPayload: (payload: string) => void, onBadFrame: (text: string) => void): (chunk: Buffer) => void {
+  let buf = Buffer.alloc(0);
+  return (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      const colon = buf.indexOf(":");
+      if (colon < 0) return;
+      const len = Number(buf.subarray(0, colon).toString());
+      if (!Number.isInteger(len) || len < 0) return onBadFrame(buf.toString());
+      if (buf.length < colon + 1 + len + 1) return;
+      const payload = buf.subarray(colon + 1, colon + 1 + len).toString("utf8");
+      buf = buf.subarray(colon + 1 + len + 1);
+      onPayload(payload);
+    }
+  };
+}
+
+export interface BaresipEvent {
+  type: string;
+  param?: string;
+  class?: string;
+}
+
+/**
+ * Listens to baresip's event stream (ctrl_tcp pushes every UA/call event as JSON), e.g.
+ * CALL_DTMF_START with param "5" for a digit received in RTP (RFC 4733), which baresip 1.0 does
+ * not print to its log. Resolves once connected.
+ */
+export function listenBaresipEvents(): Promise<{ events: BaresipEvent[]; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const events: BaresipEvent[] = [];
+    const sock = net.connect(PBX.baresipCtrl.port, PBX.baresipCtrl.host);
+    sock.on("data", netstringReader(
+      (payload) => {
+        try {
+          const msg = JSON.parse(payload) as BaresipEvent & { event?: boolean };
+          if (msg.event) events.push({ type: msg.type, param: msg.param, class: msg.class });
+        } catch {
+          /* not JSON: ignore */
+        }
+      },
+      () => sock.destroy(),
+    ));
+    sock.once("connect", () => resolve({ events, close: () => sock.destroy() }));
+    sock.once("error", (e) => reject(new Error(`baresip ctrl_tcp: ${e.message}`)));
+  });
+}
+
 export function baresipCommand(command: string, params?: string, timeoutMs = 5000): Promise<string> {
   const token = `pbx-${process.pid}-${++tokenSeq}`;
   const what = params ? `${command} ${params}` : command;
   const body = Buffer.from(JSON.stringify({ command, params: params ?? "", token }), "utf8");
   return new Promise((resolve, reject) => {
     const sock = net.connect(PBX.baresipCtrl.port, PBX.baresipCtrl.host);
-    let buf = Buffer.alloc(0);
     let done = false;
     const finish = (err: Error | null, data?: string) => {
       if (done) return;
@@ -176,34 +224,27 @@ export function baresipCommand(command: string, params?: string, timeoutMs = 500
       else resolve(data ?? "");
     };
     const timer = setTimeout(
-      () => finish(new Error(`baresip ${what}: no response within ${timeoutMs} ms (got ${JSON.stringify(buf.toString())})`)),
+      () => finish(new Error(`baresip ${what}: no response within ${timeoutMs} ms`)),
       timeoutMs,
     );
     sock.on("connect", () => sock.write(Buffer.concat([Buffer.from(`${body.length}:`), body, Buffer.from(",")])));
     sock.on("error", (e) => finish(new Error(`baresip ctrl_tcp ${PBX.baresipCtrl.host}:${PBX.baresipCtrl.port}: ${e.message}`)));
     sock.on("close", () => finish(new Error(`baresip ctrl_tcp closed before answering ${what}`)));
-    sock.on("data", (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      // netstrings: <len>:<payload>,
-      for (;;) {
-        const colon = buf.indexOf(":");
-        if (colon < 0) return;
-        const len = Number(buf.subarray(0, colon).toString());
-        if (!Number.isInteger(len) || len < 0) return finish(new Error(`baresip ctrl_tcp: bad frame ${JSON.stringify(buf.toString())}`));
-        if (buf.length < colon + 1 + len + 1) return;
-        const payload = buf.subarray(colon + 1, colon + 1 + len).toString("utf8");
-        buf = buf.subarray(colon + 1 + len + 1);
+    sock.on("data", netstringReader(
+      (payload) => {
+        if (done) return;
         let msg: { response?: boolean; ok?: boolean; data?: string; token?: string };
         try {
           msg = JSON.parse(payload);
         } catch {
-          continue;
+          return;
         }
-        if (!msg.response || (msg.token !== undefined && msg.token !== token)) continue;
+        if (!msg.response || (msg.token !== undefined && msg.token !== token)) return;
         if (msg.ok === false) return finish(new Error(`baresip ${what} failed: ${(msg.data ?? "").trim()}`));
-        return finish(null, msg.data ?? "");
-      }
-    });
+        finish(null, msg.data ?? "");
+      },
+      (text) => finish(new Error(`baresip ctrl_tcp: bad frame ${JSON.stringify(text)}`)),
+    ));
   });
 }
 
