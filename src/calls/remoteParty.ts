@@ -22,7 +22,11 @@ export function partyLabel(party: RemoteParty): string {
   return party.displayName ? `${party.displayName} (${user})` : user;
 }
 
-/** VS Code notifications render Markdown links, so a display name must not be able to inject one. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+!|<>]/g, (c) => "\\" + c);
+/**
+ * VS Code notifications turn `[text](https:|command:|file:…)` into clickable links (and show
+ * everything else literally, backslashes included), so a caller's name could plant a command
+ * link. Breaking the `](` pair defeats that while the text still reads the same.
+ */
+export function neutralizeLinks(text: string): string {
+  return text.replace(/\]\s*\(/g, "] (");
 }

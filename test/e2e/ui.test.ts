@@ -4,7 +4,8 @@
 // the status bar shows the call and a running timer → baresip hears us → hang up from the status
 // bar → history in the sidebar. Then a call from baresip answered from the notification.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Frame, Page } from "playwright-core";
@@ -14,6 +15,7 @@ import { sleep, waitFor } from "../support/wait";
 const REPO = resolve(__dirname, "../../..");
 // The harness is plain CommonJS shared with the VS Code suite; load it at run time (not bundled).
 const harness = require(join(REPO, "test/vscode/harness/lib.js"));
+const execFileAsync = promisify(execFile);
 const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "ui");
 
 describe("UI end to end in code-server (webviews isolated like desktop)", function () {
@@ -149,6 +151,20 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     const rec = await waitFor("baresip recording of the incoming call", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1));
     const wav = wavStats(rec);
     assert.ok(wav.peak > 0.05, `baresip heard sound on the incoming call (peak ${wav.peak.toFixed(3)})`);
+  });
+
+  it("a hostile caller name shows as plain text in the notification (no link, no markup)", async () => {
+    const sipp = execFileAsync("sipp", [
+      "-sf", join(pbx.runDir, "conf/sipp/uac-hostile-invite.xml"), "-inf", join(pbx.runDir, "conf/sipp/hostile-names.csv"), "-s", "alice", "-m", "1",
+      "-i", "127.0.0.1", "-p", "5091", "-mi", "127.0.0.1", "-mp", "6210", "-nostdin", "-timeout", "20", "127.0.0.1:5060",
+    ], { cwd: runDir });
+    const toast = page.locator(".notification-toast", { hasText: "Incoming call from" }).filter({ hasText: "mallory" }).first();
+    await toast.waitFor({ timeout: 20000 });
+    const message = toast.locator(".notification-list-item-message");
+    assert.equal(await message.locator("a, img").count(), 0, "no link or image rendered from the caller's name");
+    assert.match(await message.innerText(), /\[call me\] \(command:/, "shown as text, the link syntax broken");
+    await sipp; // the caller cancels after a second
+    await toast.locator(".codicon-notifications-clear, .codicon-close").first().click().catch(() => undefined);
   });
 
   it("Softphone: Show Call History lists the calls", async () => {

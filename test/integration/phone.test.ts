@@ -3,11 +3,14 @@
 // Chromium (fake microphone). Audio is proven, not assumed: the page's inbound bytes and level
 // rise, and baresip's recording of what it heard is not silent.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import type { AccountConfig } from "../../src/accounts/accountConfig";
 import type { CallView } from "../../src/protocol/model";
+import { neutralizeLinks, partyLabel } from "../../src/calls/remoteParty";
 import { Softphone } from "../../src/softphone";
 import { consoleLogger, type Logger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
@@ -15,6 +18,7 @@ import { listenBaresipEvents, PBX, startPbx, wavStats, type Pbx } from "../suppo
 import { sleep, waitFor } from "../support/wait";
 
 const repo = resolve(__dirname, "../../..");
+const execFileAsync = promisify(execFile);
 const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(repo, ".run");
 
 const account = (id: string, extra: Partial<AccountConfig> = {}): AccountConfig => ({
@@ -369,6 +373,36 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
     const answered = toPhone.sort((a, b) => b.durationSec - a.durationSec)[0];
     assert.ok(answered.durationSec >= 2, `duration ${answered.durationSec}`);
     assert.ok(answered.answeredAt && answered.endedAt);
+  });
+
+  it("a hostile caller name (bidi override, HTML, a Markdown command link) arrives cleaned; the CANCEL makes it a missed call", async () => {
+    const incoming = nextIncoming("alice");
+    const sipp = execFileAsync("sipp", [
+      "-sf", join(pbx.runDir, "conf/sipp/uac-hostile-invite.xml"), "-inf", join(pbx.runDir, "conf/sipp/hostile-names.csv"), "-s", "alice", "-m", "1",
+      "-i", "127.0.0.1", "-p", "5090", "-mi", "127.0.0.1", "-mp", "6200", "-nostdin", "-timeout", "20",
+      "-trace_err", "-error_file", join(runDir, "sipp-hostile.err"), "127.0.0.1:5060",
+    ], { cwd: runDir });
+    const c = await Promise.race([incoming, sipp.then(() => Promise.reject(new Error("sipp finished before the call arrived")))]);
+    const name = c.remote.displayName ?? "";
+    assert.ok(!/[\u202a-\u202e\u0000-\u001f]/.test(name), `no control or bidi characters: ${JSON.stringify(name)}`);
+    assert.ok(name.length <= 64, "length capped");
+    assert.match(c.remote.uri, /^sip:mallory@evil\.example/);
+    const label = neutralizeLinks(partyLabel(c.remote));
+    assert.ok(!/\]\(/.test(label), `notification text cannot carry a link: ${label}`);
+    await sipp; // sipp exits 0 only if its CANCEL got 200 + 487
+    const cleared = await waitState(c.id, "cleared");
+    assert.equal(cleared.reason, "cancelled");
+    await phone.calls.historySettled(c.id);
+    assert.equal((await phone.history.list(5)).find((e) => e.id === c.id)?.outcome, "missed");
+    assert.equal(acct("alice")?.state, "registered", "the account is unaffected");
+  });
+
+  it("wss:// to a server with a self-signed certificate gives a connection reason naming TLS", async () => {
+    await phone.setAccounts([account("alice"), account("bob"), account("carol", { server: PBX.wss })]);
+    const carol = await waitFor("carol failed", () => acct("carol")?.state === "failed" && acct("carol"));
+    assert.equal(carol.reason, "connection");
+    assert.match(carol.reasonText ?? "", /TLS.*(SELF_SIGNED|certificate)/i);
+    await phone.setAccounts([account("alice"), account("bob")]);
   });
 
   it("a wrong password gives state failed with the credentials reason", async () => {
