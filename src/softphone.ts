@@ -46,7 +46,7 @@ export class Softphone {
   private readonly accounts = new Map<string, SipAccount>();
   private configs: AccountConfig[] = [];
   private settingsErrors: string[] = [];
-  private readonly restarts = new Map<string, Promise<void>>();
+  private accountChanges: Promise<void> = Promise.resolve();
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
   readonly onDidChangeState = this._onDidChangeState.event;
   private changeQueued = false;
@@ -99,25 +99,27 @@ export class Softphone {
   }
 
   /** Apply a new account list: untouched accounts keep running, changed ones restart. */
-  async setAccounts(configs: AccountConfig[]): Promise<void> {
-    this.configs = configs;
-    const wanted = new Map(configs.map((c) => [c.id, c]));
-    const stops: Promise<void>[] = [];
-    for (const [id, acc] of this.accounts) {
-      const next = wanted.get(id);
-      if (!next || JSON.stringify(next) !== JSON.stringify(acc.config)) {
-        this.accounts.delete(id);
-        stops.push(acc.dispose());
+  setAccounts(configs: AccountConfig[]): Promise<void> {
+    return this.serially(async () => {
+      this.configs = configs;
+      const wanted = new Map(configs.map((c) => [c.id, c]));
+      const stops: Promise<void>[] = [];
+      for (const [id, acc] of this.accounts) {
+        const next = wanted.get(id);
+        if (!next || JSON.stringify(next) !== JSON.stringify(acc.config)) {
+          this.accounts.delete(id);
+          stops.push(acc.dispose());
+        }
       }
-    }
-    await Promise.all(stops);
-    const starts: Promise<void>[] = [];
-    for (const config of configs) {
-      if (this.accounts.has(config.id)) continue;
-      starts.push(this.startAccount(config));
-    }
-    this.changed();
-    await Promise.all(starts);
+      await Promise.all(stops);
+      const starts: Promise<void>[] = [];
+      for (const config of configs) {
+        if (this.accounts.has(config.id)) continue;
+        starts.push(this.startAccount(config));
+      }
+      this.changed();
+      await Promise.all(starts);
+    });
   }
 
   /** Problems found in the settings (shown to the user and reported in getState()). */
@@ -126,13 +128,9 @@ export class Softphone {
     this.changed();
   }
 
-  /**
-   * Restart one account, e.g. after its password changed. Restarts of the same account run one
-   * after another: two overlapping ones would leave two registrations (and forked calls).
-   */
+  /** Restart one account, e.g. after its password changed. */
   restartAccount(id: string): Promise<void> {
-    const previous = this.restarts.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    return this.serially(async () => {
       const acc = this.accounts.get(id);
       const config = acc?.config ?? this.configs.find((c) => c.id === id);
       if (!config) return;
@@ -142,9 +140,15 @@ export class Softphone {
       }
       await this.startAccount(config);
     });
-    const settled = next.catch(() => undefined);
-    this.restarts.set(id, settled);
-    void settled.then(() => this.restarts.get(id) === settled && this.restarts.delete(id));
+  }
+
+  /**
+   * Account changes (settings edits, password changes, restarts) run one after another: two
+   * overlapping ones could start the same account twice and leave two registrations (forked calls).
+   */
+  private serially(change: () => Promise<void>): Promise<void> {
+    const next = this.accountChanges.then(change);
+    this.accountChanges = next.catch(() => undefined);
     return next;
   }
 
