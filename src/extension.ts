@@ -52,11 +52,10 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
 
   const statusBar = new StatusBar();
   const sidebar = new SidebarViewProvider(context.extensionUri, {
-    state: () => buildSidebarState(softphone, lastErrors),
+    state: () => buildSidebarState(softphone),
     dial: (target, accountId) => softphone.calls.dial(target, { accountId }),
     note: (method, params) => handleSidebarNote(softphone, method, params, (msg) => sidebar.toast("error", msg)),
   });
-  let lastErrors: string[] = [];
 
   const askedForPassword = new Set<string>();
   const render = () => {
@@ -71,6 +70,13 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
         if (pick) void vscode.commands.executeCommand("softphone.setPassword", a.id);
       });
     }
+  };
+  /** Read the accounts from `softphone.*`, recording and showing what is wrong (naming the field). */
+  const readAccountSettings = () => {
+    const { accounts, errors } = readAccounts();
+    softphone.setSettingsErrors(errors);
+    reportSettingsErrors(errors);
+    return accounts;
   };
   const onState = new vscode.EventEmitter<SoftphoneState>();
   context.subscriptions.push(
@@ -94,12 +100,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     toDisposable(softphone.media.onError(({ message }) => void vscode.window.showErrorMessage(`Softphone call window: ${message}`))),
     passwords.onDidChange((id) => void softphone.restartAccount(id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(SECTION)) return;
-      const { accounts, errors } = readAccounts();
-      lastErrors = errors;
-      softphone.setSettingsErrors(errors);
-      reportSettingsErrors(errors);
-      void softphone.setAccounts(accounts);
+      if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
     }),
     ...registerCommands({ softphone, passwords, log }),
   );
@@ -107,11 +108,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
 
   // Start after activation returns: opening sockets must never delay VS Code's start-up.
   const ready = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(async () => {
-    const { accounts, errors } = readAccounts();
-    lastErrors = errors;
-    softphone.setSettingsErrors(errors);
-    reportSettingsErrors(errors);
-    await softphone.start(accounts);
+    await softphone.start(readAccountSettings());
     render();
     readyMs = performance.now() - activationStart;
   });

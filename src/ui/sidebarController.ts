@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import type { SidebarState, SidebarToHost } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
 
-export async function buildSidebarState(softphone: Softphone, configErrors: string[]): Promise<SidebarState> {
+export async function buildSidebarState(softphone: Softphone): Promise<SidebarState> {
   const [history, recentTargets] = await Promise.all([
     softphone.history.list(50).catch(() => []),
     softphone.history.recentTargets(10).catch(() => []),
@@ -15,7 +15,7 @@ export async function buildSidebarState(softphone: Softphone, configErrors: stri
     history,
     recentTargets,
     callWindowConnected: softphone.media.connected,
-    configErrors,
+    configErrors: softphone.getState().settingsErrors,
   };
 }
 
