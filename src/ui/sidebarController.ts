@@ -1,23 +1,8 @@
-// What the sidebar's intents do, and the state it is sent. Kept apart from the webview
-// plumbing in sidebarView.ts.
+// What the sidebar's intents do. Kept apart from the webview plumbing in sidebarView.ts; the
+// state it is sent is built in sidebarPublisher.ts.
 import * as vscode from "vscode";
-import type { SidebarState, SidebarToHost } from "../protocol/sidebar";
+import type { SidebarToHost } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
-
-export async function buildSidebarState(softphone: Softphone): Promise<SidebarState> {
-  const [history, recentTargets] = await Promise.all([
-    softphone.history.list(50).catch(() => []),
-    softphone.history.recentTargets(10).catch(() => []),
-  ]);
-  return {
-    accounts: softphone.accountViews(),
-    calls: softphone.calls.views(),
-    history,
-    recentTargets,
-    callWindowConnected: softphone.media.connected,
-    configErrors: softphone.getState().settingsErrors,
-  };
-}
 
 export function handleSidebarNote<K extends keyof SidebarToHost["notes"]>(
   softphone: Softphone,

@@ -1,6 +1,7 @@
 // The "Softphone" sidebar view: a Svelte webview that shows accounts, a dial box, calls and
-// history. It is UI only: state lives in the host and is pushed on every change; the view asks
-// for a full sync whenever it (re)loads, so hiding, showing or reloading it loses nothing.
+// history. It is UI only: state lives in the host and is pushed on every change (SidebarPublisher
+// decides when); the view asks for a full sync whenever it (re)loads, so hiding, showing or
+// reloading it loses nothing.
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
@@ -10,6 +11,8 @@ export const SIDEBAR_VIEW_ID = "softphone.sidebar";
 
 export interface SidebarHandlers {
   state(): Promise<SidebarState>;
+  /** Ask for a push (the view became visible again and may have missed some). */
+  refresh(): void;
   dial(target: string, accountId?: string): Promise<string>;
   note<K extends keyof SidebarToHost["notes"]>(method: K, params: SidebarToHost["notes"][K]): void;
 }
@@ -17,7 +20,6 @@ export interface SidebarHandlers {
 export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private rpc: RpcEndpoint<HostSidebarChannel> | undefined;
-  private pushQueued = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -59,18 +61,17 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
       this.view = undefined;
     });
     // A view that was hidden missed pushes; bring it up to date when it shows again.
-    view.onDidChangeVisibility(() => view.visible && this.refresh());
+    view.onDidChangeVisibility(() => view.visible && this.handlers.refresh());
   }
 
-  /** Push the current state to the view (coalesced). */
-  refresh(): void {
-    if (!this.rpc || this.pushQueued) return;
-    this.pushQueued = true;
-    setTimeout(async () => {
-      this.pushQueued = false;
-      if (!this.rpc || !this.view?.visible) return;
-      this.rpc.notify("state.sync", await this.handlers.state());
-    }, 50);
+  /** Whether a visible view is there to receive pushes (see SidebarPublisher). */
+  get ready(): boolean {
+    return !!this.rpc && !!this.view?.visible;
+  }
+
+  /** Send the view its state (SidebarPublisher decides when). */
+  send(state: SidebarState): void {
+    this.rpc?.notify("state.sync", state);
   }
 
   toast(level: "info" | "error", message: string): void {

@@ -4,7 +4,8 @@
 // (which the harness prints). Rejecting run() makes VS Code exit with a non-zero code.
 //
 // env (reaches the extension host through code-server):
-//   MOCHA_GREP        only tests whose full title matches this regular expression
+//   MOCHA_GREP        only tests whose full title matches this regular expression (set by
+//                     scripts/run-suites.sh --grep only; it unsets any value from the environment)
 //   MOCHA_TIMEOUT_MS  per-test timeout (default 60000)
 //   MOCHA_RESULTS_JSON  also write { passes, failures, pending } as JSON to this path
 import * as fs from "fs";
@@ -27,6 +28,7 @@ export function run(): Promise<void> {
     ui: "bdd",
     reporter: "spec",
     color: false,
+    forbidOnly: true, // a stray .only would silently run one test and report green
     timeout: Number(process.env.MOCHA_TIMEOUT_MS || 60000),
     ...(process.env.MOCHA_GREP ? { grep: new RegExp(process.env.MOCHA_GREP) } : {}),
   });
