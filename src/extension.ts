@@ -11,7 +11,8 @@ import { showIncomingCall } from "./ui/incomingCall";
 import { SidebarViewProvider, SIDEBAR_VIEW_ID } from "./ui/sidebarView";
 import { StatusBar } from "./ui/statusBar";
 import type { Logger } from "./util/logger";
-import { buildSidebarState, handleSidebarNote } from "./ui/sidebarController";
+import { handleSidebarNote } from "./ui/sidebarController";
+import { buildSidebarState, SidebarPublisher } from "./ui/sidebarPublisher";
 
 /** The API other extensions (and our tests) get from `activate()`. */
 export interface SoftphoneApi {
@@ -51,17 +52,19 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   phone = softphone;
 
   const statusBar = new StatusBar();
-  const sidebar = new SidebarViewProvider(context.extensionUri, {
+  const sidebar: SidebarViewProvider = new SidebarViewProvider(context.extensionUri, {
     state: () => buildSidebarState(softphone),
+    refresh: () => sidebarPublisher.refresh(),
     dial: (target, accountId) => softphone.calls.dial(target, { accountId }),
     note: (method, params) => handleSidebarNote(softphone, method, params, (msg) => sidebar.toast("error", msg)),
   });
+
+  const sidebarPublisher = new SidebarPublisher(softphone, sidebar);
 
   const askedForPassword = new Set<string>();
   const render = () => {
     const accounts = softphone.accountViews();
     statusBar.update(accounts, softphone.calls.views());
-    sidebar.refresh();
     // An account without a password cannot work: ask once per account and session.
     for (const a of accounts) {
       if (a.reason?.kind !== "config" || askedForPassword.has(a.id)) continue;
@@ -83,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     channel,
     statusBar,
     sidebar,
+    sidebarPublisher,
     onState,
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
     toDisposable(softphone.onDidChangeState((s) => {

@@ -13,6 +13,7 @@
 import { open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import type { HistoryEntry } from "../protocol/model";
+import { Emitter } from "../util/emitter";
 import { type FileLockOptions, withFileLock } from "./fileLock";
 import {
   type HistoryEnd,
@@ -66,6 +67,13 @@ export class HistoryStore {
   /** Journal size when its lines were last counted; drives the compaction check without re-reading on every append. */
   private counted?: { bytes: number; lines: number };
   private skipped = 0;
+  private readonly _onDidChange = new Emitter<void>();
+  /**
+   * Fires after a write has reached the file (a record appended, the journal cleared). Views
+   * that show history re-read on this, not on call state changes: a call clears before its end
+   * record is written, and a view pushed in between would keep showing it as interrupted.
+   */
+  readonly onDidChange = this._onDidChange.event;
 
   constructor(dir: string, opts: HistoryStoreOptions = {}) {
     this.path = path.join(dir, JOURNAL_FILE);
@@ -129,16 +137,18 @@ export class HistoryStore {
       await writeFile(this.path, "", { mode: FILE_MODE });
       this.counted = { bytes: 0, lines: 0 };
     });
+    this._onDidChange.fire();
   }
 
-  private append(record: JournalRecord): Promise<void> {
+  private async append(record: JournalRecord): Promise<void> {
     const line = formatRecord(record);
-    return this.enqueue(async () => {
+    await this.enqueue(async () => {
       const bytes = await appendLine(this.path, line);
       // The record is safely written by now, so a failed compaction must not fail the call's
       // recording; the journal is still long next time, so the next append tries again.
       await this.compactIfLong(bytes).catch(() => undefined);
     });
+    this._onDidChange.fire();
   }
 
   /** Runs `write` after this instance's earlier writes, holding the cross-process lock. */

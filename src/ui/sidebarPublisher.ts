@@ -26,12 +26,13 @@ export interface SidebarSink {
 }
 
 /**
- * Pushes the sidebar's state after every change. Bursts are coalesced into one push; a change
- * that arrives while a push is being built schedules another, so the last push always reflects
- * the last change.
+ * Pushes the sidebar's state after every change: of calls and accounts, and of the history file.
+ * Bursts are coalesced into one push; a change that arrives while a push is being built
+ * schedules another, so the last push always reflects the last change.
  */
 export class SidebarPublisher implements Disposable {
   private queued = false;
+  private pushing: Promise<void> = Promise.resolve();
   private readonly subscriptions: Disposable[];
 
   constructor(
@@ -39,17 +40,24 @@ export class SidebarPublisher implements Disposable {
     private readonly sink: SidebarSink,
     private readonly coalesceMs = 50,
   ) {
-    this.subscriptions = [softphone.onDidChangeState(() => this.refresh())];
+    // History is its own source of change: a call's end record lands after the call cleared.
+    this.subscriptions = [softphone.onDidChangeState(() => this.refresh()), softphone.history.onDidChange(() => this.refresh())];
   }
 
   refresh(): void {
     if (this.queued) return;
     this.queued = true;
-    setTimeout(async () => {
-      this.queued = false;
-      if (!this.sink.ready) return;
-      const state = await buildSidebarState(this.softphone);
-      if (this.sink.ready) this.sink.send(state);
+    setTimeout(() => {
+      // Pushes run one after another, so an older state can never arrive after a newer one.
+      this.pushing = this.pushing
+        .then(async () => {
+          // Any change from here on queues another push, which reads the state after it.
+          this.queued = false;
+          if (!this.sink.ready) return;
+          const state = await buildSidebarState(this.softphone);
+          if (this.sink.ready) this.sink.send(state);
+        })
+        .catch(() => undefined);
     }, this.coalesceMs);
   }
 
