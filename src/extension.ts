@@ -1,7 +1,7 @@
 // VS Code entry point. Activation is cheap and asynchronous: everything heavy (sockets,
 // registration) starts after activate() has returned, and nothing here does synchronous I/O.
 import * as vscode from "vscode";
-import { readAccounts, readCallWindowMode, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
+import { readAccounts, readCallWindowMode, readCallWindowPort, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
 import { PasswordStore } from "./accounts/secrets";
 import { openCallWindow } from "./media/openCallWindow";
 import type { SoftphoneState } from "./protocol/model";
@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     password: (id) => passwords.get(id),
     openWindow: (url): Promise<void> => openCallWindow(url, readCallWindowMode(), softphone.server, log),
     settings: readSettings,
+    callWindowPort: readCallWindowPort(),
   });
   phone = softphone;
 
@@ -114,6 +115,12 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const ready = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(async () => {
     await softphone.start(readAccountSettings());
     render();
+    const moved = softphone.server.portFallback;
+    if (moved) {
+      void vscode.window.showWarningMessage(
+        `Softphone: port ${moved.wanted} for the call window is ${moved.reason}; using ${moved.used} for this session, so the browser will ask for microphone and camera permission again. Set softphone.callWindowPort to a free port to keep it stable.`,
+      );
+    }
     readyMs = performance.now() - activationStart;
   });
   ready.catch((err) => log.error(`start-up failed: ${err instanceof Error ? err.stack : err}`));

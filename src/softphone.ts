@@ -34,6 +34,8 @@ export interface SoftphoneOptions {
   retryDelay?: (attempt: number) => number;
   lingerMs?: number;
   reconnectGraceMs?: number;
+  /** Call window port (see CallWindowServerOptions.port); default DEFAULT_CALL_WINDOW_PORT. */
+  callWindowPort?: number;
   /** Rings when no call window is open; defaults to the OS sound player with media/ring.wav. */
   fallbackRinger?: Ringer;
 }
@@ -52,7 +54,7 @@ export class Softphone {
   private changeQueued = false;
 
   constructor(private readonly options: SoftphoneOptions) {
-    this.server = new CallWindowServer({ webviewDir: options.webviewDir, mediaDir: options.mediaDir, log: options.log });
+    this.server = new CallWindowServer({ webviewDir: options.webviewDir, mediaDir: options.mediaDir, log: options.log, port: options.callWindowPort });
     this.history = new HistoryStore(options.historyDir);
     this.media = new MediaEngine({
       server: this.server,

@@ -1,6 +1,7 @@
 // Reads `softphone.*` settings and turns them into validated account configs, telling the
 // user (once per change) exactly which field of which account is wrong.
 import * as vscode from "vscode";
+import { DEFAULT_CALL_WINDOW_PORT } from "../media/callWindowServer";
 import type { SoftphoneSettings } from "../softphone";
 import { parseAccounts, type AccountConfig } from "./accountConfig";
 
@@ -20,6 +21,12 @@ export function readSettings(): SoftphoneSettings {
     dtmfMode: dtmf === "info" ? "info" : "rfc4733",
     ringTimeoutMs: Number.isFinite(ring) && ring >= 5 ? Math.min(ring, 600) * 1000 : 60000,
   };
+}
+
+/** `softphone.callWindowPort`, read once at start (the page's origin must not move mid-session). */
+export function readCallWindowPort(): number {
+  const v = vscode.workspace.getConfiguration(SECTION).get<number>("callWindowPort", DEFAULT_CALL_WINDOW_PORT);
+  return Number.isInteger(v) && v >= 0 && v <= 65535 ? v : DEFAULT_CALL_WINDOW_PORT;
 }
 
 export type CallWindowMode = "auto" | "integratedBrowser" | "externalBrowser";

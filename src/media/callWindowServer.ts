@@ -18,7 +18,16 @@ export interface CallWindowServerOptions {
   /** Directory holding sounds (ring.wav). */
   mediaDir: string;
   log: Logger;
+  /**
+   * Port to listen on (127.0.0.1). A fixed port keeps the page's origin the same across VS Code
+   * restarts, so the browser remembers its microphone/camera permission and device choices.
+   * When another program holds it, a free port is used instead (and said once). 0: any port.
+   */
+  port?: number;
 }
+
+/** Default call-window port (setting `softphone.callWindowPort`). */
+export const DEFAULT_CALL_WINDOW_PORT = 47811;
 
 const FILES: Record<string, { dir: "webview" | "media"; file: string; type: string }> = {
   "callwindow.js": { dir: "webview", file: "callwindow.js", type: "text/javascript; charset=utf-8" },
@@ -51,6 +60,8 @@ export class CallWindowServer {
   private readonly allowedAuthorities = new Set<string>();
   private readonly allowedOrigins = new Set<string>();
   private _port = 0;
+  /** Set when the wanted port was taken and another one is used. */
+  private _portFallback: { wanted: number; used: number; reason: string } | undefined;
   private readonly _onSocket = new Emitter<WebSocket>();
   /** A call window connected its WebSocket (already authenticated). */
   readonly onSocket = this._onSocket.event;
@@ -59,6 +70,11 @@ export class CallWindowServer {
 
   get port(): number {
     return this._port;
+  }
+
+  /** The wanted port and the one used instead, when the wanted one could not be had. */
+  get portFallback(): { wanted: number; used: number; reason: string } | undefined {
+    return this._portFallback;
   }
 
   /** The page's address as seen from this machine. */
@@ -71,10 +87,19 @@ export class CallWindowServer {
     const server = http.createServer((req, res) => void this.onRequest(req, res));
     server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
     server.on("clientError", (_err, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
+    const wanted = this.options.port ?? DEFAULT_CALL_WINDOW_PORT;
+    try {
+      await listen(server, wanted);
+    } catch (err) {
+      if (wanted === 0) throw err;
+      // Taken by another program (or another VS Code window's softphone): any free port works,
+      // at the price of a new origin (the browser asks for permissions again).
+      await listen(server, 0);
+      const used = (server.address() as { port: number }).port;
+      const reason = (err as NodeJS.ErrnoException).code === "EADDRINUSE" ? "in use by another program" : (err as Error).message;
+      this._portFallback = { wanted, used, reason };
+      this.options.log.warn(`call window: port ${wanted} is ${reason}; using ${used} this time (the browser will ask for microphone and camera permission again)`);
+    }
     this.server = server;
     this._port = (server.address() as { port: number }).port;
     this.allowAuthority(`127.0.0.1:${this._port}`);
@@ -164,4 +189,15 @@ export class CallWindowServer {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this._onSocket.fire(ws));
   }
+}
+
+function listen(server: http.Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once("error", onError);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
 }
