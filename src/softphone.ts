@@ -12,6 +12,7 @@ import type { AccountView, SoftphoneState } from "./protocol/model";
 import { SipAccount } from "./sip/sipAccount";
 import { Emitter } from "./util/emitter";
 import type { Logger } from "./util/logger";
+import { messageOf } from "./util/text";
 
 export interface SoftphoneSettings {
   defaultAccountId?: string;
@@ -91,7 +92,7 @@ export class Softphone {
         else if (intent.kind === "mute") this.calls.setMuted(intent.callId, intent.muted);
         else if (intent.kind === "hold") await this.calls.setHeld(intent.callId, intent.held);
       };
-      run().catch((err) => options.log.warn(`call window ${intent.kind}: ${err instanceof Error ? err.message : err}`));
+      run().catch((err) => options.log.warn(`call window ${intent.kind}: ${messageOf(err)}`));
     });
   }
 

@@ -1,7 +1,8 @@
 // Validates the `softphone.accounts` setting. Settings are hand-edited JSON, so anything can be in
 // there: every problem becomes one sentence naming the exact setting path, a broken account is
 // left out while the others keep working, and nothing secret is ever copied or echoed back.
-import { Grammar } from "sip.js";
+import { parseSipUri } from "../sip/sipUri";
+import { quoteForMessage } from "../util/text";
 
 export interface AccountConfig {
   id: string;
@@ -181,12 +182,6 @@ function isSipAddressOfRecord(text: string): boolean {
   return parsed !== undefined && typeof parsed.user === "string" && parsed.user !== "" && typeof parsed.host === "string" && parsed.host !== "";
 }
 
-/** sip.js's own grammar, so that any URI accepted here is also accepted by the SIP stack. */
-function parseSipUri(text: string): { scheme?: string; user?: string; host?: string } | undefined {
-  const parsed: unknown = Grammar.URIParse(text);
-  return typeof parsed === "object" && parsed !== null ? (parsed as { user?: string; host?: string }) : undefined;
-}
-
 function requiredString(item: Json, field: string, path: string, errors: string[]): string | undefined {
   if (!has(item, field) || item[field] === undefined || item[field] === null) {
     errors.push(`${path}.${field}: is required.`);
@@ -245,7 +240,4 @@ function describeType(value: unknown): string {
   return typeof value;
 }
 
-/** Quoted for messages; long values are cut so a pasted blob can't flood the error list. */
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
-}
+const quote = (text: string) => quoteForMessage(text);

@@ -15,6 +15,8 @@ import { Call } from "./call";
 import { clearReasonForStatus, historyOutcome } from "./callState";
 import { parseDialString } from "./dialString";
 import { remoteParty } from "./remoteParty";
+import { dtmfProblem } from "./dtmf";
+import { messageOf } from "../util/text";
 
 /** The media side as the call layer needs it: SDP + the window's lifecycle. */
 export interface CallMedia extends MediaPort {
@@ -237,7 +239,8 @@ export class CallManager {
   async sendDtmf(callId: string | undefined, tones: string): Promise<void> {
     const call = this.pick(callId);
     if (!call || call.state !== "incall" || !call.session) throw new Error("there is no call in progress for DTMF");
-    if (!/^[0-9A-D#*]+$/i.test(tones)) throw new Error(`"${tones}" contains characters that are not DTMF tones (0-9 A-D * #)`);
+    const problem = dtmfProblem(tones);
+    if (problem) throw new Error(problem);
     if ((this.options.dtmfMode?.() ?? "rfc4733") === "info") {
       for (const tone of tones) {
         await call.session.info({ requestOptions: { body: { contentDisposition: "render", contentType: "application/dtmf-relay", content: `Signal=${tone}\r\nDuration=100` } } });
@@ -298,7 +301,7 @@ export class CallManager {
   private writeHistory(call: Call, write: (history: HistoryStore) => Promise<void>): void {
     call.historyWritten = call.historyWritten
       .then(() => write(this.options.history))
-      .catch((e) => this.options.log.error(`history: ${e instanceof Error ? e.message : e}`));
+      .catch((e) => this.options.log.error(`history: ${messageOf(e)}`));
   }
 
   /** Resolves once everything this call has to say to history is on disk. */
@@ -336,8 +339,4 @@ export class CallManager {
     const ringing = [...this.calls.values()].some((c) => c.direction === "incoming" && c.state === "ringing");
     this.options.media.setRinging(ringing);
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

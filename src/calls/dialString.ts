@@ -8,7 +8,8 @@
 //   +44 20 7946 0000, (555) 123-4567, *97, #31#
 //                                   → sip:NUMBER@<default domain>, formatting stripped
 //   tel:+1-555-0100                 → treated as the number after "tel:" (see fromTelUri)
-import { Grammar } from "sip.js";
+import { parseSipUri } from "../sip/sipUri";
+import { quoteForMessage } from "../util/text";
 import { parseIncompletePhoneNumber } from "libphonenumber-js";
 
 export type DialTarget = { kind: "sip" | "user" | "number"; uri: string; display: string };
@@ -115,15 +116,7 @@ function onDefaultDomain(user: string, display: string, kind: DialTarget["kind"]
   return { ok: true, target: { kind, uri, display } };
 }
 
-/** sip.js's own grammar, so that anything accepted here is also accepted when the call is placed. */
-function parseSipUri(uri: string): { user?: string; port?: number } | undefined {
-  const parsed: unknown = Grammar.URIParse(uri);
-  return typeof parsed === "object" && parsed !== null ? (parsed as { user?: string; port?: number }) : undefined;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
-}
+const quote = (text: string) => quoteForMessage(text, 60);
 
 function fail(error: string): DialParse {
   return { ok: false, error };

@@ -10,7 +10,7 @@ import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
 import type { CallWindowServer } from "./callWindowServer";
 import type { MediaPort } from "./mediaPort";
-import { DTMF_TONES } from "./remoteSdh";
+import { DTMF_SEQUENCE } from "../calls/dtmf";
 import type { Ringer } from "./systemRinger";
 
 export type WindowIntent =
@@ -160,7 +160,7 @@ export class MediaEngine implements MediaPort {
   }
 
   sendDtmf(callId: string, tones: string, options?: { durationMs?: number; gapMs?: number }): boolean {
-    if (!this.active || !this.mediaCalls.has(callId) || !DTMF_TONES.test(tones)) return false;
+    if (!this.active || !this.mediaCalls.has(callId) || !DTMF_SEQUENCE.test(tones)) return false;
     this.active.rpc.notify("media.dtmf", { callId, tones, durationMs: options?.durationMs ?? 100, gapMs: options?.gapMs ?? 70 });
     return true;
   }

@@ -8,9 +8,10 @@ import type {
   SessionDescriptionHandlerOptions,
 } from "sip.js";
 import type { MediaPort } from "./mediaPort";
+import { DTMF_SEQUENCE } from "../calls/dtmf";
 
 const SDP = "application/sdp";
-export const DTMF_TONES = /^[0-9A-D#*,]+$/i;
+
 
 export class RemoteSessionDescriptionHandler implements SessionDescriptionHandler {
   private closed = false;
@@ -44,7 +45,7 @@ export class RemoteSessionDescriptionHandler implements SessionDescriptionHandle
   }
 
   sendDtmf(tones: string, options?: { duration?: number; interToneGap?: number }): boolean {
-    if (this.closed || !DTMF_TONES.test(tones)) return false;
+    if (this.closed || !DTMF_SEQUENCE.test(tones)) return false;
     return this.media.sendDtmf(this.callId, tones, { durationMs: options?.duration, gapMs: options?.interToneGap });
   }
 

@@ -9,6 +9,7 @@ import { Emitter } from "../util/emitter";
 import { redactSip, type Logger } from "../util/logger";
 import { reconnectDelay } from "./backoff";
 import { WsTransport } from "./wsTransport";
+import { messageOf } from "../util/text";
 
 export const USER_AGENT_STRING = "VSCode-Softphone/0.1 (sip.js 0.21.2)";
 
@@ -237,10 +238,6 @@ export class SipAccount {
       this._onDidChange.fire();
     }
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

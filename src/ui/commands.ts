@@ -6,8 +6,10 @@ import type { PasswordStore } from "../accounts/secrets";
 import { partyLabel } from "../calls/remoteParty";
 import type { Softphone } from "../softphone";
 import type { Logger } from "../util/logger";
-import { callLabel, formatDuration, stateLabel } from "../../webview/shared/format";
+import { callLabel, formatDuration, stateLabel } from "./format";
 import { showHistory } from "./historyPick";
+import { DTMF_HINT, DTMF_TONES } from "../calls/dtmf";
+import { messageOf } from "../util/text";
 
 interface Deps {
   softphone: Softphone;
@@ -15,7 +17,6 @@ interface Deps {
   log: Logger;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function registerCommands({ softphone, passwords, log }: Deps): vscode.Disposable[] {
   const calls = softphone.calls;
@@ -26,8 +27,8 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       try {
         return await fn(...args);
       } catch (err) {
-        void vscode.window.showErrorMessage(`Softphone: ${errorText(err)}`);
-        log.warn(errorText(err));
+        void vscode.window.showErrorMessage(`Softphone: ${messageOf(err)}`);
+        log.warn(messageOf(err));
         throw err;
       }
     };
@@ -59,7 +60,7 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       const t =
         typeof tones === "string"
           ? tones
-          : await vscode.window.showInputBox({ title: "Softphone: Send DTMF", prompt: "Tones to send (0-9 * # A-D)", validateInput: (v) => (/^[0-9A-D#*]*$/i.test(v) ? undefined : "Only 0-9 * # A-D") });
+          : await vscode.window.showInputBox({ title: "Softphone: Send DTMF", prompt: `Tones to send (${DTMF_HINT})`, validateInput: (v) => (v === "" || DTMF_TONES.test(v) ? undefined : `Only ${DTMF_HINT}`) });
       if (!t) return;
       await calls.sendDtmf(asId(callId), t);
     })),

@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import type { HistoryEntry } from "../protocol/model";
 import type { Softphone } from "../softphone";
-import { formatDuration } from "../../webview/shared/format";
+import { formatDuration } from "./format";
 import { partyLabel } from "../calls/remoteParty";
 
 const OUTCOME_ICON: Record<string, string> = {

@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import { neutralizeLinks, partyLabel } from "../calls/remoteParty";
 import type { CallView } from "../protocol/model";
+import { messageOf } from "../util/text";
 
 export async function showIncomingCall(
   call: CallView,
@@ -20,6 +21,6 @@ export async function showIncomingCall(
     if (pick === "Answer") await actions.answer(call.id);
     else await actions.decline(call.id);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Softphone: ${err instanceof Error ? err.message : String(err)}`);
+    void vscode.window.showErrorMessage(`Softphone: ${messageOf(err)}`);
   }
 }

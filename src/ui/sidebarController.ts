@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import type { SidebarToHost } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
+import { messageOf } from "../util/text";
 
 export function handleSidebarNote<K extends keyof SidebarToHost["notes"]>(
   softphone: Softphone,
@@ -42,5 +43,5 @@ export function handleSidebarNote<K extends keyof SidebarToHost["notes"]>(
         return vscode.commands.executeCommand("softphone.addAccount");
     }
   };
-  run().catch((err) => showError(err instanceof Error ? err.message : String(err)));
+  run().catch((err) => showError(messageOf(err)));
 }

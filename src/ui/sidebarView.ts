@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
 import type { HostSidebarChannel, SidebarState, SidebarToHost } from "../protocol/sidebar";
+import { messageOf } from "../util/text";
 
 export const SIDEBAR_VIEW_ID = "softphone.sidebar";
 
@@ -45,7 +46,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
       try {
         return { callId: await this.handlers.dial(String(target ?? ""), typeof accountId === "string" ? accountId : undefined) };
       } catch (err) {
-        return { error: err instanceof Error ? err.message : String(err) };
+        return { error: messageOf(err) };
       }
     });
     const notes: Array<keyof SidebarToHost["notes"]> = [

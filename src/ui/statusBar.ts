@@ -2,7 +2,7 @@
 // other party, elapsed time). Clicking them opens the matching actions.
 import * as vscode from "vscode";
 import type { AccountView, CallView } from "../protocol/model";
-import { callLabel, elapsed, stateLabel } from "../../webview/shared/format";
+import { callLabel, elapsed, stateLabel } from "./format";
 
 const REG_ICON: Record<AccountView["state"], string> = {
   registered: "$(pass-filled)",

@@ -1,5 +1,6 @@
-// How calls read to a person, shared by the sidebar and the call window.
-import type { CallView, ClearReason } from "../../src/protocol/model";
+// How calls read to a person, shared by the host (status bar, pickers) and both webviews
+// (sidebar, call window): pure, no `vscode` import, so the webview bundles can include it.
+import type { CallView, ClearReason } from "../protocol/model";
 
 const REASONS: Record<ClearReason, string> = {
   cancelled: "Cancelled",
