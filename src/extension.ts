@@ -4,6 +4,8 @@ import * as vscode from "vscode";
 import { readAccounts, readCallWindowMode, readCallWindowPort, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
 import { PasswordStore } from "./accounts/secrets";
 import { openCallWindow } from "./media/openCallWindow";
+import { runCallAction } from "./calls/callActions";
+import type { CallAction } from "./protocol/callActions";
 import type { SoftphoneState } from "./protocol/model";
 import { Softphone } from "./softphone";
 import { registerCommands } from "./ui/commands";
@@ -11,7 +13,7 @@ import { showIncomingCall } from "./ui/incomingCall";
 import { SidebarViewProvider, SIDEBAR_VIEW_ID } from "./ui/sidebarView";
 import { StatusBar } from "./ui/statusBar";
 import type { Logger } from "./util/logger";
-import { handleSidebarNote } from "./ui/sidebarController";
+import { sidebarNoteHandlers } from "./ui/sidebarController";
 import { buildSidebarState, SidebarPublisher } from "./ui/sidebarPublisher";
 
 /** The API other extensions (and our tests) get from `activate()`. */
@@ -20,6 +22,8 @@ export interface SoftphoneApi {
   onDidChangeState: vscode.Event<SoftphoneState>;
   dial(target: string, options?: { accountId?: string }): Promise<string>;
   hangup(callId?: string): Promise<void>;
+  /** Any call action (answer, decline, hangup, mute, hold, dtmf): the same table the UI uses. */
+  act(action: CallAction): Promise<void>;
   /** Resolves when accounts have been started (registration may still be in progress). */
   ready: Promise<void>;
   /** Start-up costs, for `npm run bench`: activate() itself and activation → accounts started. */
@@ -57,7 +61,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     state: () => buildSidebarState(softphone),
     refresh: () => sidebarPublisher.refresh(),
     dial: (target, accountId) => softphone.calls.dial(target, { accountId }),
-    note: (method, params) => handleSidebarNote(softphone, method, params, (msg) => sidebar.toast("error", msg)),
+    notes: sidebarNoteHandlers(softphone, (msg) => sidebar.toast("error", msg)),
   });
 
   const sidebarPublisher = new SidebarPublisher(softphone, sidebar);
@@ -134,7 +138,8 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       await ready;
       return softphone.calls.dial(target, options ?? {});
     },
-    hangup: (callId) => softphone.calls.hangup(callId),
+    hangup: (callId) => runCallAction(softphone.calls, { action: "hangup", callId }),
+    act: (action) => runCallAction(softphone.calls, action),
     ready,
   };
 }

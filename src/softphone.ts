@@ -3,6 +3,7 @@
 // integration tests drive it directly against the real PBX.
 import { join } from "node:path";
 import type { AccountConfig } from "./accounts/accountConfig";
+import { runCallAction } from "./calls/callActions";
 import { CallManager } from "./calls/callManager";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
@@ -85,14 +86,8 @@ export class Softphone {
     });
     this.media.onMediaLost(({ callIds, reason }) => this.calls.mediaLost(callIds, reason));
     this.media.onDidChangeConnection(() => this.changed());
-    this.media.onIntent((intent) => {
-      const run = async () => {
-        if (intent.kind === "hangup") await this.calls.hangup(intent.callId);
-        else if (intent.kind === "answer") await this.calls.answer(intent.callId);
-        else if (intent.kind === "mute") this.calls.setMuted(intent.callId, intent.muted);
-        else if (intent.kind === "hold") await this.calls.setHeld(intent.callId, intent.held);
-      };
-      run().catch((err) => options.log.warn(`call window ${intent.kind}: ${messageOf(err)}`));
+    this.media.onCallAction((action) => {
+      runCallAction(this.calls, action).catch((err) => options.log.warn(`call window action: ${messageOf(err)}`));
     });
   }
 

@@ -13,12 +13,6 @@ import type { MediaPort } from "./mediaPort";
 import { DTMF_SEQUENCE } from "../calls/dtmf";
 import type { Ringer } from "./systemRinger";
 
-export type WindowIntent =
-  | { kind: "hangup"; callId: string }
-  | { kind: "answer"; callId: string }
-  | { kind: "mute"; callId: string; muted: boolean }
-  | { kind: "hold"; callId: string; held: boolean };
-
 export interface MediaEngineOptions {
   server: CallWindowServer;
   log: Logger;
@@ -55,8 +49,9 @@ export class MediaEngine implements MediaPort {
   private readonly _onMediaLost = new Emitter<{ callIds: string[]; reason: string }>();
   /** The window closed (or crashed, or reloaded): these calls have no media any more. */
   readonly onMediaLost = this._onMediaLost.event;
-  private readonly _onIntent = new Emitter<WindowIntent>();
-  readonly onIntent = this._onIntent.event;
+  private readonly _onCallAction = new Emitter<unknown>();
+  /** A call action the user took in the window, as received: validate before use (runCallAction does). */
+  readonly onCallAction = this._onCallAction.event;
   private readonly _onError = new Emitter<{ callId?: string; message: string }>();
   readonly onError = this._onError.event;
   private readonly _onStats = new Emitter<MediaStats>();
@@ -235,10 +230,7 @@ export class MediaEngine implements MediaPort {
       this.activate(conn);
       return { calls: this.options.calls() };
     });
-    rpc.on("call.hangup", ({ callId }) => this._onIntent.fire({ kind: "hangup", callId }));
-    rpc.on("call.answer", ({ callId }) => this._onIntent.fire({ kind: "answer", callId }));
-    rpc.on("call.mute", ({ callId, muted }) => this._onIntent.fire({ kind: "mute", callId, muted: !!muted }));
-    rpc.on("call.hold", ({ callId, held }) => this._onIntent.fire({ kind: "hold", callId, held: !!held }));
+    rpc.on("call.action", (action) => this._onCallAction.fire(action));
     rpc.on("media.stats", (s) => {
       if (!s || typeof s.callId !== "string") return;
       this.lastStats.set(s.callId, s);

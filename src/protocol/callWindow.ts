@@ -1,5 +1,6 @@
 // Host ↔ call window protocol (over the WebSocket served by src/media/callWindowServer.ts).
 // The call window owns all media: microphone, RTCPeerConnections, playback, stats.
+import type { CallAction } from "./callActions";
 import type { CallView } from "./model";
 import type { Mirror } from "./rpc";
 
@@ -75,10 +76,8 @@ export interface WindowToHost {
     };
   };
   notes: {
-    "call.hangup": { callId: string };
-    "call.answer": { callId: string };
-    "call.mute": { callId: string; muted: boolean };
-    "call.hold": { callId: string; held: boolean };
+    /** What the user clicked in the window (the one action table). */
+    "call.action": CallAction;
     "media.stats": MediaStats;
     /** A media failure the user should hear about (e.g. microphone denied). */
     "media.error": { callId?: string; message: string };

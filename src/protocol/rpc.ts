@@ -69,6 +69,11 @@ export class RpcEndpoint<S extends ChannelSpec> {
     this.noteHandlers.set(method, fn);
   }
 
+  /** One handler for every notification this end may receive: the compiler checks none is missing. */
+  onNotes(handlers: { [K in keyof S["inNotes"] & string]: (params: S["inNotes"][K]) => void }): void {
+    for (const method of Object.keys(handlers) as Array<keyof S["inNotes"] & string>) this.on(method, handlers[method]);
+  }
+
   request<K extends keyof S["outRequests"] & string>(
     method: K,
     params: S["outRequests"][K]["params"],

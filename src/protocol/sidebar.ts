@@ -1,6 +1,7 @@
 // Host ↔ sidebar webview protocol (over VS Code's postMessage). The sidebar is UI only: it
 // shows state the host pushes and sends user intents back. It never holds call state itself,
 // so hiding, re-showing or reloading it loses nothing: it asks for a sync when it starts.
+import type { CallAction } from "./callActions";
 import type { AccountView, CallView, HistoryEntry } from "./model";
 import type { Mirror } from "./rpc";
 
@@ -29,12 +30,8 @@ export interface SidebarToHost {
     "call.dial": { params: { target: string; accountId?: string }; result: { callId?: string; error?: string } };
   };
   notes: {
-    "call.hangup": { callId: string };
-    "call.answer": { callId: string };
-    "call.decline": { callId: string };
-    "call.mute": { callId: string; muted: boolean };
-    "call.hold": { callId: string; held: boolean };
-    "call.dtmf": { callId: string; tones: string };
+    /** Answer, decline, hang up, mute, hold, DTMF… (the one action table). */
+    "call.action": CallAction;
     "history.redial": { entryId: string };
     "history.clear": Record<string, never>;
     "callWindow.open": Record<string, never>;

@@ -8,7 +8,9 @@ import type { Softphone } from "../softphone";
 import type { Logger } from "../util/logger";
 import { callLabel, formatDuration, stateLabel } from "./format";
 import { showHistory } from "./historyPick";
+import { runCallAction } from "../calls/callActions";
 import { DTMF_HINT, DTMF_TONES } from "../calls/dtmf";
+import type { CallAction } from "../protocol/callActions";
 import { messageOf } from "../util/text";
 
 interface Deps {
@@ -33,6 +35,7 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       }
     };
 
+  const act = (action: CallAction) => runCallAction(calls, action);
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
 
   return [
@@ -41,19 +44,19 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       if (input === undefined) return undefined;
       return calls.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined });
     })),
-    reg("softphone.answer", guarded((callId?: string) => calls.answer(asId(callId)))),
-    reg("softphone.decline", guarded((callId?: string) => calls.decline(asId(callId)))),
-    reg("softphone.hangup", guarded((callId?: string) => calls.hangup(asId(callId)))),
-    reg("softphone.toggleMute", guarded((callId?: string) => {
+    reg("softphone.answer", guarded((callId?: string) => act({ action: "answer", callId: asId(callId) }))),
+    reg("softphone.decline", guarded((callId?: string) => act({ action: "decline", callId: asId(callId) }))),
+    reg("softphone.hangup", guarded((callId?: string) => act({ action: "hangup", callId: asId(callId) }))),
+    reg("softphone.toggleMute", guarded(async (callId?: string) => {
       const call = calls.pick(asId(callId));
       if (!call) throw new Error("there is no call to mute");
-      calls.setMuted(call.id, !call.muted);
-      return !call.muted;
+      await act({ action: "mute", callId: call.id, muted: !call.muted });
+      return call.muted;
     })),
     reg("softphone.toggleHold", guarded(async (callId?: string) => {
       const call = calls.pick(asId(callId));
       if (!call) throw new Error("there is no call to hold");
-      await calls.setHeld(call.id, !call.held);
+      await act({ action: "hold", callId: call.id, held: !call.held });
       return call.held;
     })),
     reg("softphone.sendDtmf", guarded(async (tones?: string, callId?: string) => {
@@ -62,7 +65,7 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
           ? tones
           : await vscode.window.showInputBox({ title: "Softphone: Send DTMF", prompt: `Tones to send (${DTMF_HINT})`, validateInput: (v) => (v === "" || DTMF_TONES.test(v) ? undefined : `Only ${DTMF_HINT}`) });
       if (!t) return;
-      await calls.sendDtmf(asId(callId), t);
+      await act({ action: "dtmf", callId: asId(callId), tones: t });
     })),
     reg("softphone.openCallWindow", guarded(() => softphone.media.showWindow())),
     reg("softphone.getState", () => softphone.getState()),

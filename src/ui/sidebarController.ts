@@ -1,47 +1,33 @@
-// What the sidebar's intents do. Kept apart from the webview plumbing in sidebarView.ts; the
-// state it is sent is built in sidebarPublisher.ts.
+// What the sidebar's messages do: one handler per message the sidebar may send, checked by the
+// compiler to be complete (SidebarToHost["notes"]). Kept apart from the webview plumbing in
+// sidebarView.ts; the state the view is sent is built in sidebarPublisher.ts.
 import * as vscode from "vscode";
+import { runCallAction } from "../calls/callActions";
 import type { SidebarToHost } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
 import { messageOf } from "../util/text";
 
-export function handleSidebarNote<K extends keyof SidebarToHost["notes"]>(
-  softphone: Softphone,
-  method: K,
-  params: SidebarToHost["notes"][K],
-  showError: (message: string) => void,
-): void {
-  const p = (params ?? {}) as Record<string, unknown>;
-  const id = typeof p.callId === "string" ? p.callId : undefined;
-  const calls = softphone.calls;
-  const run = async () => {
-    switch (method) {
-      case "call.hangup":
-        return calls.hangup(id);
-      case "call.answer":
-        return calls.answer(id);
-      case "call.decline":
-        return calls.decline(id);
-      case "call.mute":
-        return calls.setMuted(id, !!p.muted);
-      case "call.hold":
-        return calls.setHeld(id, !!p.held);
-      case "call.dtmf":
-        return calls.sendDtmf(id, String(p.tones ?? ""));
-      case "history.redial": {
-        const entry = (await softphone.history.list(500)).find((e) => e.id === p.entryId);
-        if (!entry) throw new Error("that history entry no longer exists");
-        return calls.dial(entry.remote.uri, { accountId: softphone.account(entry.accountId) ? entry.accountId : undefined });
-      }
-      case "history.clear":
-        return vscode.commands.executeCommand("softphone.clearHistory");
-      case "callWindow.open":
-        return softphone.media.showWindow();
-      case "account.actions":
-        return vscode.commands.executeCommand("softphone.accountActions", typeof p.accountId === "string" ? p.accountId : undefined);
-      case "account.add":
-        return vscode.commands.executeCommand("softphone.addAccount");
-    }
+export type SidebarNoteHandlers = { [K in keyof SidebarToHost["notes"]]: (params: SidebarToHost["notes"][K]) => void };
+
+/** Params come from the webview: each handler checks what it uses before acting on it. */
+export function sidebarNoteHandlers(softphone: Softphone, showError: (message: string) => void): SidebarNoteHandlers {
+  const guard =
+    <P>(fn: (params: P) => Promise<unknown> | unknown) =>
+    (params: P) =>
+      void Promise.resolve()
+        .then(() => fn(params))
+        .catch((err) => showError(messageOf(err)));
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return {
+    "call.action": guard((action) => runCallAction(softphone.calls, action)),
+    "history.redial": guard(async (p) => {
+      const entry = (await softphone.history.list(500)).find((e) => e.id === str(p?.entryId));
+      if (!entry) throw new Error("that history entry no longer exists");
+      return softphone.calls.dial(entry.remote.uri, { accountId: softphone.account(entry.accountId) ? entry.accountId : undefined });
+    }),
+    "history.clear": guard(() => vscode.commands.executeCommand("softphone.clearHistory")),
+    "callWindow.open": guard(() => softphone.media.showWindow()),
+    "account.actions": guard((p) => vscode.commands.executeCommand("softphone.accountActions", str(p?.accountId))),
+    "account.add": guard(() => vscode.commands.executeCommand("softphone.addAccount")),
   };
-  run().catch((err) => showError(messageOf(err)));
 }

@@ -5,7 +5,8 @@
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
-import type { HostSidebarChannel, SidebarState, SidebarToHost } from "../protocol/sidebar";
+import type { HostSidebarChannel, SidebarState } from "../protocol/sidebar";
+import type { SidebarNoteHandlers } from "./sidebarController";
 import { messageOf } from "../util/text";
 
 export const SIDEBAR_VIEW_ID = "softphone.sidebar";
@@ -15,7 +16,7 @@ export interface SidebarHandlers {
   /** Ask for a push (the view became visible again and may have missed some). */
   refresh(): void;
   dial(target: string, accountId?: string): Promise<string>;
-  note<K extends keyof SidebarToHost["notes"]>(method: K, params: SidebarToHost["notes"][K]): void;
+  notes: SidebarNoteHandlers;
 }
 
 export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -49,11 +50,7 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
         return { error: messageOf(err) };
       }
     });
-    const notes: Array<keyof SidebarToHost["notes"]> = [
-      "call.hangup", "call.answer", "call.decline", "call.mute", "call.hold", "call.dtmf",
-      "history.redial", "history.clear", "callWindow.open", "account.actions", "account.add",
-    ];
-    for (const n of notes) rpc.on(n, (params) => this.handlers.note(n, params as never));
+    rpc.onNotes(this.handlers.notes);
     const sub = webview.onDidReceiveMessage((m) => rpc.receive(m));
     view.onDidDispose(() => {
       sub.dispose();

@@ -2,6 +2,7 @@
 // publishes what the UI shows (calls, link state, levels) as Svelte stores.
 import "webrtc-adapter";
 import { writable } from "svelte/store";
+import type { CallAction } from "../../src/protocol/callActions";
 import type { IceServer, MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
@@ -100,11 +101,8 @@ function updateTones(): void {
 }
 
 export const actions = {
-  hangup: (callId: string) => rpc.notify("call.hangup", { callId }),
-  answer: (callId: string) => rpc.notify("call.answer", { callId }),
-  mute: (callId: string, muted: boolean) => rpc.notify("call.mute", { callId, muted }),
-  hold: (callId: string, held: boolean) => rpc.notify("call.hold", { callId, held }),
-  dtmf: (callId: string, tone: string) => sessions.get(callId)?.sendDtmf(tone, 100, 70),
+  /** A call action (answer, hang up, mute…): decided by the host, like every other button's. */
+  act: (action: CallAction) => rpc.notify("call.action", action),
   resumePlayback: () => {
     for (const s of sessions.values()) void s.audio.play().catch(() => undefined);
     playbackBlocked.set(false);

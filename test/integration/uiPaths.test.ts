@@ -1,3 +1,7 @@
+// The paths the UI takes into the core, on the real PBX with the real call window page:
+//  - the call window's buttons go through the one table of call actions;
+//  - the sidebar settles on a call's final outcome however the timing falls.
+//
 // The sidebar must settle on a call's final outcome however the timing falls. Reported from a
 // UI run: the status bar said "Ended" while the sidebar listed the same call as *Interrupted*:
 // the sidebar was pushed when the call cleared, before the call's end record reached the
@@ -10,7 +14,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { withFileLock } from "../../src/history/fileLock";
 import type { SidebarState } from "../../src/protocol/sidebar";
 import { Softphone } from "../../src/softphone";
@@ -23,7 +27,7 @@ import { sleep, waitFor } from "../support/wait";
 const repo = resolve(__dirname, "../../..");
 const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(repo, ".run");
 
-describe("sidebar and call history on the real PBX", function () {
+describe("UI paths into the core (call window buttons, sidebar pushes) on the real PBX", function () {
   this.timeout(60000);
   let pbx: Pbx;
   let browser: BrowserContext;
@@ -31,6 +35,7 @@ describe("sidebar and call history on the real PBX", function () {
   let runDir: string;
   let historyDir: string;
   const pushes: SidebarState[] = [];
+  const pages: Page[] = [];
   let publisher: SidebarPublisher;
 
   before(async function () {
@@ -46,7 +51,11 @@ describe("sidebar and call history on the real PBX", function () {
       webviewDir: join(repo, "dist/webview"),
       mediaDir: join(repo, "media"),
       password: async () => PBX.users.alice,
-      openWindow: async (url) => void (await (await browser.newPage()).goto(url)),
+      openWindow: async (url) => {
+        const page = await browser.newPage();
+        pages.push(page);
+        await page.goto(url);
+      },
       settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
       // Cleared calls linger far longer than this test: their removal must not be what pushes.
       lingerMs: 120000,
@@ -63,6 +72,21 @@ describe("sidebar and call history on the real PBX", function () {
     await browser?.close().catch(() => undefined);
     await pbx?.stop().catch(() => undefined);
     if (!process.env.KEEP_RUN_DIR) rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it("the call window's Mute, Resume/Hold and Hang up buttons act on the call through the action table", async () => {
+    const id = await phone.calls.dial(PBX.phone);
+    await waitFor("in call", () => phone.calls.get(id)?.state === "incall");
+    const section = pages.at(-1)!.locator(`section.call[data-state="incall"]`).first();
+    await section.locator("button", { hasText: /^Mute$/ }).click();
+    await waitFor("muted by the window's button", () => phone.calls.get(id)?.muted === true, 5000);
+    await section.locator("button", { hasText: /^Hold$/ }).click();
+    await waitFor("held by the window's button", () => phone.calls.get(id)?.held === true, 5000);
+    await section.locator("button", { hasText: /^Resume$/ }).click();
+    await waitFor("resumed", () => phone.calls.get(id)?.held === false, 5000);
+    await section.locator("button", { hasText: /^Hang up$/ }).click();
+    const cleared = await waitFor("cleared by the window's button", () => phone.calls.get(id)?.state === "cleared" && phone.calls.get(id)!, 5000);
+    assert.equal(cleared.reason, "ended-local");
   });
 
   it("shows a call's final outcome once its end record is written, even when that lands after the call cleared", async () => {

@@ -1,0 +1,75 @@
+// What each call action does, and the check every action passes before it runs: actions also
+// arrive from the sidebar and the call window, whose messages are validated, not trusted.
+import type { CallAction, CallActionName, CallActionParams } from "../protocol/callActions";
+import { quoteForMessage } from "../util/text";
+import type { CallManager } from "./callManager";
+
+type Fields = Record<string, unknown>;
+
+interface ActionSpec<K extends CallActionName> {
+  /** The action's own parameters from an untrusted message; throws saying what is wrong. */
+  params(raw: Fields): CallActionParams[K];
+  run(calls: CallManager, callId: string | undefined, params: CallActionParams[K]): Promise<void> | void;
+}
+
+const ACTIONS: { [K in CallActionName]: ActionSpec<K> } = {
+  answer: { params: () => ({}), run: (calls, id) => calls.answer(id) },
+  decline: { params: () => ({}), run: (calls, id) => calls.decline(id) },
+  hangup: { params: () => ({}), run: (calls, id) => calls.hangup(id) },
+  mute: { params: (raw) => ({ muted: flag(raw, "muted") }), run: (calls, id, p) => calls.setMuted(id, p.muted) },
+  hold: { params: (raw) => ({ held: flag(raw, "held") }), run: (calls, id, p) => calls.setHeld(id, p.held) },
+  dtmf: { params: (raw) => ({ tones: text(raw, "tones") }), run: (calls, id, p) => calls.sendDtmf(id, p.tones) },
+};
+
+export const CALL_ACTION_NAMES = Object.keys(ACTIONS) as CallActionName[];
+
+/** A well-formed CallAction from an untrusted message, or an Error saying what is wrong. */
+export function parseCallAction(raw: unknown): CallAction {
+  return prepare(raw).action;
+}
+
+/** Checks and runs one action. */
+export async function runCallAction(calls: CallManager, raw: unknown): Promise<void> {
+  await prepare(raw).run(calls);
+}
+
+interface Prepared {
+  action: CallAction;
+  run(calls: CallManager): Promise<void> | void;
+}
+
+function prepare(raw: unknown): Prepared {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error("a call action must be an object");
+  const fields = raw as Fields;
+  const name = own(fields, "action");
+  if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(ACTIONS, name)) {
+    throw new Error(`unknown call action ${quoteForMessage(String(name), 40)}`);
+  }
+  const callId = own(fields, "callId");
+  if (callId !== undefined && typeof callId !== "string") throw new Error(`${name}: callId must be a string`);
+  return prepareNamed(name as CallActionName, fields, callId);
+}
+
+/** Typed per action, so each handler gets exactly its own parameters. */
+function prepareNamed<K extends CallActionName>(name: K, fields: Fields, callId: string | undefined): Prepared {
+  const spec: ActionSpec<K> = ACTIONS[name];
+  const params = spec.params(fields);
+  const action = { action: name, ...(callId !== undefined ? { callId } : {}), ...params } as CallAction;
+  return { action, run: (calls) => spec.run(calls, callId, params) };
+}
+
+function own(fields: Fields, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
+}
+
+function flag(fields: Fields, key: string): boolean {
+  const v = own(fields, key);
+  if (typeof v !== "boolean") throw new Error(`${String(fields.action)}: ${key} must be true or false`);
+  return v;
+}
+
+function text(fields: Fields, key: string): string {
+  const v = own(fields, key);
+  if (typeof v !== "string") throw new Error(`${String(fields.action)}: ${key} must be text`);
+  return v;
+}

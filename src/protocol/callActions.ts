@@ -1,0 +1,18 @@
+// Every action a person can take on a call, with its parameters: one table that the commands,
+// the sidebar, the call window and the public API all send (see src/calls/callActions.ts for
+// what each does). A new action is its entry here, its handler there, and its buttons.
+// No imports: the webview bundles include this file.
+
+export interface CallActionParams {
+  answer: Record<never, never>;
+  decline: Record<never, never>;
+  hangup: Record<never, never>;
+  mute: { muted: boolean };
+  hold: { held: boolean };
+  dtmf: { tones: string };
+}
+
+export type CallActionName = keyof CallActionParams;
+
+/** One action; without `callId` it acts on the call a person would mean (ringing, else newest). */
+export type CallAction = { [K in CallActionName]: { action: K; callId?: string } & CallActionParams[K] }[CallActionName];

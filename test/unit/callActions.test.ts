@@ -1,0 +1,72 @@
+// The one table of call actions: what reaches it from the sidebar and the call window is
+// checked (those messages are not trusted), and each action runs its own CallManager method.
+import assert from "node:assert/strict";
+import { CALL_ACTION_NAMES, parseCallAction, runCallAction } from "../../src/calls/callActions";
+import type { CallManager } from "../../src/calls/callManager";
+
+/**
+ * Stand-in for CallManager (a real one needs a SIP stack; the integration tests drive that):
+ * it records which method each action reached, with which arguments.
+ */
+function recordingCalls(): { calls: CallManager; seen: unknown[][] } {
+  const seen: unknown[][] = [];
+  const rec = (name: string) => async (...args: unknown[]) => void seen.push([name, ...args]);
+  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf") };
+  return { calls: calls as unknown as CallManager, seen };
+}
+
+describe("call actions", () => {
+  it("routes each action to its own CallManager method with its own parameters", async () => {
+    const { calls, seen } = recordingCalls();
+    await runCallAction(calls, { action: "answer", callId: "c1" });
+    await runCallAction(calls, { action: "decline", callId: "c2" });
+    await runCallAction(calls, { action: "hangup" });
+    await runCallAction(calls, { action: "mute", callId: "c3", muted: true });
+    await runCallAction(calls, { action: "hold", callId: "c4", held: false });
+    await runCallAction(calls, { action: "dtmf", callId: "c5", tones: "12#" });
+    assert.deepEqual(seen, [
+      ["answer", "c1"],
+      ["decline", "c2"],
+      ["hangup", undefined],
+      ["setMuted", "c3", true],
+      ["setHeld", "c4", false],
+      ["sendDtmf", "c5", "12#"],
+    ]);
+  });
+
+  it("names every action the protocol declares", () => {
+    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "decline", "dtmf", "hangup", "hold", "mute"]);
+  });
+
+  it("refuses malformed messages, saying what is wrong, and runs nothing", async () => {
+    const { calls, seen } = recordingCalls();
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /must be an object/],
+      ["hangup", /must be an object/],
+      [[{ action: "hangup" }], /must be an object/],
+      [{}, /unknown call action "undefined"/],
+      [{ action: "toString" }, /unknown call action "toString"/],
+      [{ action: "__proto__" }, /unknown call action/],
+      [{ action: "explode" }, /unknown call action "explode"/],
+      [{ action: "hangup", callId: 5 }, /hangup: callId must be a string/],
+      [{ action: "mute", callId: "c" }, /mute: muted must be true or false/],
+      [{ action: "mute", muted: "yes" }, /mute: muted must be true or false/],
+      [{ action: "hold", held: null }, /hold: held must be true or false/],
+      [{ action: "dtmf", tones: 7 }, /dtmf: tones must be text/],
+    ];
+    for (const [raw, message] of cases) {
+      await assert.rejects(runCallAction(calls, raw), message, JSON.stringify(raw));
+    }
+    assert.deepEqual(seen, []);
+  });
+
+  it("ignores inherited properties (a polluted prototype cannot supply parameters)", () => {
+    const raw = Object.create({ muted: true }) as Record<string, unknown>;
+    raw.action = "mute";
+    assert.throws(() => parseCallAction(raw), /muted must be true or false/);
+  });
+
+  it("keeps only the action's own fields", () => {
+    assert.deepEqual(parseCallAction({ action: "dtmf", callId: "c", tones: "1", extra: "<img>" }), { action: "dtmf", callId: "c", tones: "1" });
+  });
+});
