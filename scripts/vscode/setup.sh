@@ -111,7 +111,8 @@ if [ ! -f "$CS_MARKER" ]; then
       # Run from `npm test`/`npm run demo`, this inherits the outer npm's environment (system
       # Node 20): clean_npm_env drops it, so only what we set here reaches the install.
       # npm_config_nodedir: ~/.npmrc may set nodedir=/usr (Node 20 headers) for native modules.
-      clean_npm_env PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" \
+      # JOBS=max: node-gyp compiles each native module on every core (minutes saved on a cold install).
+      clean_npm_env PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" JOBS=max \
         npm install --no-audit --no-fund --loglevel=error "code-server@$CS_VER" >&2
     )
     cs_complete || die "code-server@$CS_VER install incomplete (native modules missing) in $CS_PREFIX"
