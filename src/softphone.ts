@@ -10,18 +10,15 @@ import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
 import { SystemRinger, type Ringer } from "./media/systemRinger";
 import type { AccountView, SoftphoneState } from "./protocol/model";
-import { SipAccount } from "./sip/sipAccount";
+import { AccountPool } from "./accounts/accountPool";
+import type { SipAccount } from "./sip/sipAccount";
+import type { SoftphoneSettings } from "./settings";
+import { accountViews, publicState } from "./stateProjection";
 import { Emitter } from "./util/emitter";
 import type { Logger } from "./util/logger";
 import { messageOf } from "./util/text";
 
-export interface SoftphoneSettings {
-  defaultAccountId?: string;
-  sipTrace: boolean;
-  dtmfMode: "rfc4733" | "info";
-  ringTimeoutMs?: number;
-  registerExpires?: number;
-}
+export type { SoftphoneSettings } from "./settings";
 
 export interface SoftphoneOptions {
   log: Logger;
@@ -47,10 +44,8 @@ export class Softphone {
   readonly media: MediaEngine;
   readonly calls: CallManager;
   readonly history: HistoryStore;
-  private readonly accounts = new Map<string, SipAccount>();
-  private configs: AccountConfig[] = [];
+  private readonly accounts: AccountPool;
   private settingsErrors: string[] = [];
-  private accountChanges: Promise<void> = Promise.resolve();
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
   readonly onDidChangeState = this._onDidChangeState.event;
   private changeQueued = false;
@@ -80,6 +75,16 @@ export class Softphone {
       lingerMs: options.lingerMs,
       dtmfMode: () => options.settings().dtmfMode,
     });
+    this.accounts = new AccountPool({
+      log: options.log,
+      password: options.password,
+      sipTrace: () => options.settings().sipTrace,
+      registerExpires: () => options.settings().registerExpires,
+      sessionDescriptionHandler: (session) => this.calls.sessionDescriptionHandler(session),
+      onInvite: (acc, invitation) => this.calls.incoming(acc, invitation),
+      retryDelay: options.retryDelay,
+    });
+    this.accounts.onDidChange(() => this.changed());
     this.calls.onDidChange(() => {
       this.media.pushCalls(this.calls.views());
       this.changed();
@@ -98,26 +103,7 @@ export class Softphone {
 
   /** Apply a new account list: untouched accounts keep running, changed ones restart. */
   setAccounts(configs: AccountConfig[]): Promise<void> {
-    return this.serially(async () => {
-      this.configs = configs;
-      const wanted = new Map(configs.map((c) => [c.id, c]));
-      const stops: Promise<void>[] = [];
-      for (const [id, acc] of this.accounts) {
-        const next = wanted.get(id);
-        if (!next || JSON.stringify(next) !== JSON.stringify(acc.config)) {
-          this.accounts.delete(id);
-          stops.push(acc.dispose());
-        }
-      }
-      await Promise.all(stops);
-      const starts: Promise<void>[] = [];
-      for (const config of configs) {
-        if (this.accounts.has(config.id)) continue;
-        starts.push(this.startAccount(config));
-      }
-      this.changed();
-      await Promise.all(starts);
-    });
+    return this.accounts.setAccounts(configs);
   }
 
   /** Problems found in the settings (shown to the user and reported in getState()). */
@@ -128,98 +114,41 @@ export class Softphone {
 
   /** Restart one account, e.g. after its password changed. */
   restartAccount(id: string): Promise<void> {
-    return this.serially(async () => {
-      const acc = this.accounts.get(id);
-      const config = acc?.config ?? this.configs.find((c) => c.id === id);
-      if (!config) return;
-      if (acc) {
-        this.accounts.delete(id);
-        await acc.dispose();
-      }
-      await this.startAccount(config);
-    });
+    return this.accounts.restart(id);
   }
 
-  /**
-   * Account changes (settings edits, password changes, restarts) run one after another: two
-   * overlapping ones could start the same account twice and leave two registrations (forked calls).
-   */
-  private serially(change: () => Promise<void>): Promise<void> {
-    const next = this.accountChanges.then(change);
-    this.accountChanges = next.catch(() => undefined);
-    return next;
-  }
-
-  async reconnect(id: string): Promise<void> {
-    await this.accounts.get(id)?.reconnectNow();
+  reconnect(id: string): Promise<void> {
+    return this.accounts.reconnect(id);
   }
 
   account(id?: string): SipAccount | undefined {
     if (id) return this.accounts.get(id);
     const preferred = this.options.settings().defaultAccountId;
-    if (preferred && this.accounts.has(preferred)) return this.accounts.get(preferred);
-    const all = [...this.accounts.values()];
+    const chosen = preferred ? this.accounts.get(preferred) : undefined;
+    if (chosen) return chosen;
+    const all = this.accounts.all();
     return all.find((a) => a.state === "registered") ?? all[0];
   }
 
   accountViews(): AccountView[] {
-    const def = this.account();
-    return [...this.accounts.values()].map((a) => ({
-      id: a.id,
-      label: a.config.label,
-      uri: a.config.uri,
-      state: a.state,
-      reason: a.reason,
-      retryAt: a.retryAt,
-      isDefault: a === def,
-    }));
+    return accountViews(this.accounts.all(), this.account());
   }
 
   getState(): SoftphoneState {
-    return {
-      accounts: [...this.accounts.values()].map((a) => {
-        const entry: SoftphoneState["accounts"][number] = { id: a.id, state: a.state };
-        if (a.reason) {
-          entry.reason = a.reason.kind;
-          entry.reasonText = a.reason.message;
-          if (a.reason.statusCode !== undefined) entry.statusCode = a.reason.statusCode;
-        }
-        return entry;
-      }),
-      calls: this.calls.views().map((c) => {
-        const { remote, reasonText: _t, ...rest } = c;
-        return { ...rest, remote: remote.uri, ...(remote.displayName ? { remoteName: remote.displayName } : {}) };
-      }),
-      callWindow: { connected: this.media.connected },
-      settingsErrors: [...this.settingsErrors],
-    };
+    return publicState({
+      accounts: this.accounts.all(),
+      calls: this.calls.views(),
+      callWindowConnected: this.media.connected,
+      settingsErrors: this.settingsErrors,
+    });
   }
 
   async dispose(): Promise<void> {
     await this.calls.dispose();
-    await Promise.all([...this.accounts.values()].map((a) => a.dispose()));
-    this.accounts.clear();
+    await this.accounts.dispose();
     this.media.dispose();
     this.server.dispose();
     this._onDidChangeState.dispose();
-  }
-
-  private async startAccount(config: AccountConfig): Promise<void> {
-    const settings = this.options.settings();
-    const password = await this.options.password(config.id);
-    const account = new SipAccount({
-      config,
-      password,
-      sessionDescriptionHandler: (session) => this.calls.sessionDescriptionHandler(session),
-      onInvite: (acc, invitation) => this.calls.incoming(acc, invitation),
-      log: this.options.log,
-      sipTrace: settings.sipTrace,
-      expires: settings.registerExpires,
-      retryDelay: this.options.retryDelay,
-    });
-    this.accounts.set(config.id, account);
-    account.onDidChange(() => this.changed());
-    await account.start();
   }
 
   /** Coalesce bursts of changes (a call setup fires several) into one state event. */

@@ -2,7 +2,7 @@
 // user (once per change) exactly which field of which account is wrong.
 import * as vscode from "vscode";
 import { DEFAULT_CALL_WINDOW_PORT } from "../media/callWindowServer";
-import type { SoftphoneSettings } from "../softphone";
+import type { SoftphoneSettings } from "../settings";
 import { parseAccounts, type AccountConfig } from "./accountConfig";
 
 export const SECTION = "softphone";

@@ -1,0 +1,108 @@
+// The running accounts: one SipAccount (one sip.js UserAgent) per configured account, started,
+// restarted and stopped as the settings change. Changes run one after another: two overlapping
+// ones could start the same account twice and leave two registrations (forked calls).
+import { SipAccount, type SipAccountOptions } from "../sip/sipAccount";
+import { Emitter } from "../util/emitter";
+import type { Logger } from "../util/logger";
+import type { AccountConfig } from "./accountConfig";
+
+export interface AccountPoolOptions {
+  log: Logger;
+  /** Reads an account's password from SecretStorage (never from settings). */
+  password: (accountId: string) => Promise<string | undefined>;
+  sipTrace: () => boolean;
+  registerExpires: () => number | undefined;
+  sessionDescriptionHandler: SipAccountOptions["sessionDescriptionHandler"];
+  onInvite: SipAccountOptions["onInvite"];
+  retryDelay?: (attempt: number) => number;
+}
+
+export class AccountPool {
+  private readonly accounts = new Map<string, SipAccount>();
+  private configs: AccountConfig[] = [];
+  private changes: Promise<void> = Promise.resolve();
+  private readonly _onDidChange = new Emitter<void>();
+  /** An account was added, removed, or changed state. */
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly options: AccountPoolOptions) {}
+
+  get(id: string): SipAccount | undefined {
+    return this.accounts.get(id);
+  }
+
+  all(): SipAccount[] {
+    return [...this.accounts.values()];
+  }
+
+  /** Apply a new account list: untouched accounts keep running, changed ones restart. */
+  setAccounts(configs: AccountConfig[]): Promise<void> {
+    return this.serially(async () => {
+      this.configs = configs;
+      const wanted = new Map(configs.map((c) => [c.id, c]));
+      const stops: Promise<void>[] = [];
+      for (const [id, acc] of this.accounts) {
+        const next = wanted.get(id);
+        if (!next || JSON.stringify(next) !== JSON.stringify(acc.config)) {
+          this.accounts.delete(id);
+          stops.push(acc.dispose());
+        }
+      }
+      await Promise.all(stops);
+      const starts: Promise<void>[] = [];
+      for (const config of configs) {
+        if (this.accounts.has(config.id)) continue;
+        starts.push(this.start(config));
+      }
+      this._onDidChange.fire();
+      await Promise.all(starts);
+    });
+  }
+
+  /** Restart one account, e.g. after its password changed. */
+  restart(id: string): Promise<void> {
+    return this.serially(async () => {
+      const acc = this.accounts.get(id);
+      const config = acc?.config ?? this.configs.find((c) => c.id === id);
+      if (!config) return;
+      if (acc) {
+        this.accounts.delete(id);
+        await acc.dispose();
+      }
+      await this.start(config);
+    });
+  }
+
+  async reconnect(id: string): Promise<void> {
+    await this.accounts.get(id)?.reconnectNow();
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.all().map((a) => a.dispose()));
+    this.accounts.clear();
+    this._onDidChange.dispose();
+  }
+
+  private serially(change: () => Promise<void>): Promise<void> {
+    const next = this.changes.then(change);
+    this.changes = next.catch(() => undefined);
+    return next;
+  }
+
+  private async start(config: AccountConfig): Promise<void> {
+    const password = await this.options.password(config.id);
+    const account = new SipAccount({
+      config,
+      password,
+      sessionDescriptionHandler: this.options.sessionDescriptionHandler,
+      onInvite: this.options.onInvite,
+      log: this.options.log,
+      sipTrace: this.options.sipTrace(),
+      expires: this.options.registerExpires(),
+      retryDelay: this.options.retryDelay,
+    });
+    this.accounts.set(config.id, account);
+    account.onDidChange(() => this._onDidChange.fire());
+    await account.start();
+  }
+}

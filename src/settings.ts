@@ -1,0 +1,10 @@
+// The settings the core reads while it runs (src/accounts/accountSettings.ts reads them from
+// VS Code; tests pass them directly). Here, not in softphone.ts, so that settings readers need
+// not import the core.
+export interface SoftphoneSettings {
+  defaultAccountId?: string;
+  sipTrace: boolean;
+  dtmfMode: "rfc4733" | "info";
+  ringTimeoutMs?: number;
+  registerExpires?: number;
+}
