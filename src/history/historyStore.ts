@@ -10,7 +10,7 @@
 // compacted under the lock once it grows past ~2000 lines, by writing the kept lines to a
 // temporary file and renaming it over the journal, so a reader (which takes no lock) always sees
 // either the old or the new file, never a mix.
-import { open, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import type { HistoryEntry } from "../protocol/model";
 import { Emitter } from "../util/emitter";
@@ -19,6 +19,7 @@ import {
   type HistoryEnd,
   type HistoryStart,
   type JournalRecord,
+  type ParsedRecord,
   SHORTEST_LINE_BYTES,
   checkEnd,
   checkId,
@@ -67,6 +68,12 @@ export class HistoryStore {
   /** Journal size when its lines were last counted; drives the compaction check without re-reading on every append. */
   private counted?: { bytes: number; lines: number };
   private skipped = 0;
+  /**
+   * The journal as last read, and which version of the file that was. The file stays the record
+   * (other windows write it too); this saves re-reading it while it has not changed, and our own
+   * appends are added here as they are written.
+   */
+  private cache: { version: FileVersion; records: ParsedRecord[]; skipped: number } | undefined;
   private readonly _onDidChange = new Emitter<void>();
   /**
    * Fires after a write has reached the file (a record appended, the journal cleared). Views
@@ -113,7 +120,7 @@ export class HistoryStore {
   /** Calls, newest first; at most `limit` (default maxEntries). */
   async list(limit: number = this.maxEntries): Promise<HistoryEntry[]> {
     const count = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : this.maxEntries;
-    const journal = parseJournal(await this.readJournal());
+    const journal = await this.records();
     this.skipped = journal.skipped;
     return foldCalls(journal.records)
       .slice(0, count)
@@ -136,6 +143,7 @@ export class HistoryStore {
     await this.enqueue(async () => {
       await writeFile(this.path, "", { mode: FILE_MODE });
       this.counted = { bytes: 0, lines: 0 };
+      this.cache = undefined;
     });
     this._onDidChange.fire();
   }
@@ -143,10 +151,17 @@ export class HistoryStore {
   private async append(record: JournalRecord): Promise<void> {
     const line = formatRecord(record);
     await this.enqueue(async () => {
-      const bytes = await appendLine(this.path, line);
+      const { before, after } = await appendLine(this.path, line);
+      const cache = this.cache;
+      // Our line went onto exactly the file we hold in memory: hold the line too. Otherwise
+      // someone else wrote meanwhile, and the next read takes the file as it is.
+      if (cache && sameVersion(cache.version, before)) {
+        cache.records.push({ record, line });
+        cache.version = after;
+      } else this.cache = undefined;
       // The record is safely written by now, so a failed compaction must not fail the call's
       // recording; the journal is still long next time, so the next append tries again.
-      await this.compactIfLong(bytes).catch(() => undefined);
+      await this.compactIfLong(after.size).catch(() => undefined);
     });
     this._onDidChange.fire();
   }
@@ -179,6 +194,20 @@ export class HistoryStore {
     const kept = keptLines(journal.records, this.maxEntries, this.running, Date.now());
     await replaceFile(this.path, kept.join(""));
     this.counted = { bytes: Buffer.byteLength(kept.join("")), lines: kept.length };
+    this.cache = undefined;
+  }
+
+  /** The journal's records: from memory while the file is the version we hold, else read afresh. */
+  private async records(): Promise<{ records: ParsedRecord[]; skipped: number }> {
+    const version = await fileVersion(this.path);
+    if (this.cache && version && sameVersion(this.cache.version, version)) return this.cache;
+    const text = await this.readJournal();
+    const parsed = parseJournal(text);
+    // Only a version that matches what was read may be cached: a write between the stat and
+    // the read makes the next call read again.
+    const now = await fileVersion(this.path);
+    this.cache = version && now && sameVersion(version, now) ? { version, ...parsed } : undefined;
+    return parsed;
   }
 
   private async readJournal(): Promise<string> {
@@ -194,11 +223,37 @@ export class HistoryStore {
 // ---------------------------------------------------------------------------------------------
 // Writing: one whole line per append, and whole-file replacement by rename.
 
-/** Appends `line` as one write; returns the journal's new size in bytes. Called under the lock. */
-async function appendLine(file: string, line: string): Promise<number> {
+/** Identifies one version of the journal: any write, truncation or replacement changes it. */
+interface FileVersion {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+function sameVersion(a: FileVersion, b: FileVersion): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+async function fileVersion(file: string): Promise<FileVersion | undefined> {
+  try {
+    const s = await stat(file);
+    return { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+  } catch (err) {
+    if (errorCode(err) === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Appends `line` as one write. Called under the lock. Returns the journal's version just before
+ * and just after the write, so the store can tell whether its copy in memory is still the file.
+ */
+async function appendLine(file: string, line: string): Promise<{ before: FileVersion; after: FileVersion }> {
   const handle = await open(file, "a+", FILE_MODE);
   try {
-    const { size } = await handle.stat();
+    const st = await handle.stat();
+    const size = st.size;
+    const before = { ino: st.ino, size, mtimeMs: st.mtimeMs };
     let data = Buffer.from(line, "utf8");
     if (size > 0) {
       // A writer that died mid-write leaves a line without its newline; gluing our record onto
@@ -210,7 +265,8 @@ async function appendLine(file: string, line: string): Promise<number> {
     // O_APPEND: the write lands at the end whatever the position; loop only on a short write.
     let written = 0;
     while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
-    return size + data.length;
+    const end = await handle.stat();
+    return { before, after: { ino: end.ino, size: end.size, mtimeMs: end.mtimeMs } };
   } finally {
     await handle.close();
   }

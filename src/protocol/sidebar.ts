@@ -15,10 +15,27 @@ export interface SidebarState {
   configErrors: string[];
 }
 
+/**
+ * Only the parts that changed. A call's progress sends accounts and calls; a history write sends
+ * history and recent targets: the sidebar is not rebuilt (nor history re-read) on every change.
+ */
+export type SidebarPatch = Partial<SidebarState>;
+
+/** The state after a patch (used by the sidebar, and by tests to see what it shows). */
+export function applySidebarPatch(state: SidebarState, patch: SidebarPatch): SidebarState {
+  const next = { ...state };
+  for (const key of Object.keys(patch) as Array<keyof SidebarState>) {
+    if (patch[key] !== undefined) (next as Record<keyof SidebarState, unknown>)[key] = patch[key];
+  }
+  return next;
+}
+
 export interface HostToSidebar {
   requests: Record<never, never>;
   notes: {
+    /** The whole state (when the view shows again). */
     "state.sync": SidebarState;
+    "state.patch": SidebarPatch;
     /** Show a transient message in the view (e.g. why a dial string was refused). */
     "toast": { level: "info" | "error"; message: string };
   };

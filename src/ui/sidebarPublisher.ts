@@ -1,38 +1,53 @@
 // What the sidebar shows, and when it is sent: free of `vscode`, so the integration tests drive
 // the very code the view uses. The view (sidebarView.ts) only supplies the transport.
-import type { SidebarState } from "../protocol/sidebar";
+import type { SidebarPatch, SidebarState } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
 import type { Disposable } from "../util/emitter";
 
-export async function buildSidebarState(softphone: Softphone): Promise<SidebarState> {
-  const [history, recentTargets] = await Promise.all([
-    softphone.history.list(50).catch(() => []),
-    softphone.history.recentTargets(10).catch(() => []),
-  ]);
+const HISTORY_SHOWN = 50;
+const RECENT_TARGETS = 10;
+
+/** Accounts, calls and the call window: cheap, from memory, changing often. */
+function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors"> {
   return {
     accounts: softphone.accountViews(),
     calls: softphone.calls.views(),
-    history,
-    recentTargets,
     callWindowConnected: softphone.media.connected,
     configErrors: softphone.getState().settingsErrors,
   };
+}
+
+/** History and the dial box's suggestions: change only when history is written. */
+async function historyParts(softphone: Softphone): Promise<Pick<SidebarState, "history" | "recentTargets">> {
+  const [history, recentTargets] = await Promise.all([
+    softphone.history.list(HISTORY_SHOWN).catch(() => []),
+    softphone.history.recentTargets(RECENT_TARGETS).catch(() => []),
+  ]);
+  return { history, recentTargets };
+}
+
+export async function buildSidebarState(softphone: Softphone): Promise<SidebarState> {
+  return { ...liveParts(softphone), ...(await historyParts(softphone)) };
 }
 
 export interface SidebarSink {
   /** Whether a view is there to receive (a hidden or closed view is brought up to date when it shows). */
   readonly ready: boolean;
   send(state: SidebarState): void;
+  patch(patch: SidebarPatch): void;
 }
 
 /**
- * Pushes the sidebar's state after every change: of calls and accounts, and of the history file.
- * Bursts are coalesced into one push; a change that arrives while a push is being built
- * schedules another, so the last push always reflects the last change.
+ * Pushes what changed to the sidebar: calls and accounts after a state change, history after a
+ * history write (a call clears before its end record is written, so history has its own
+ * trigger), everything when the view asks (it showed again). Bursts are coalesced; pushes go
+ * out one after another, and a change during a push queues another, so the last push always
+ * reflects the last change.
  */
 export class SidebarPublisher implements Disposable {
   private queued = false;
   private pushing: Promise<void> = Promise.resolve();
+  private dirty = { live: false, history: false, all: false };
   private readonly subscriptions: Disposable[];
 
   constructor(
@@ -40,28 +55,46 @@ export class SidebarPublisher implements Disposable {
     private readonly sink: SidebarSink,
     private readonly coalesceMs = 50,
   ) {
-    // History is its own source of change: a call's end record lands after the call cleared.
-    this.subscriptions = [softphone.onDidChangeState(() => this.refresh()), softphone.history.onDidChange(() => this.refresh())];
+    this.subscriptions = [
+      softphone.onDidChangeState(() => this.mark("live")),
+      softphone.history.onDidChange(() => this.mark("history")),
+    ];
   }
 
+  /** Send the whole state (the view showed again and may have missed pushes). */
   refresh(): void {
-    if (this.queued) return;
-    this.queued = true;
-    setTimeout(() => {
-      // Pushes run one after another, so an older state can never arrive after a newer one.
-      this.pushing = this.pushing
-        .then(async () => {
-          // Any change from here on queues another push, which reads the state after it.
-          this.queued = false;
-          if (!this.sink.ready) return;
-          const state = await buildSidebarState(this.softphone);
-          if (this.sink.ready) this.sink.send(state);
-        })
-        .catch(() => undefined);
-    }, this.coalesceMs);
+    this.mark("all");
   }
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+  }
+
+  private mark(part: keyof SidebarPublisher["dirty"]): void {
+    this.dirty[part] = true;
+    if (this.queued) return;
+    this.queued = true;
+    setTimeout(() => {
+      this.pushing = this.pushing.then(() => this.flush()).catch(() => undefined);
+    }, this.coalesceMs);
+  }
+
+  private async flush(): Promise<void> {
+    // Any change from here on queues another push, which reads the state after it.
+    this.queued = false;
+    const dirty = this.dirty;
+    this.dirty = { live: false, history: false, all: false };
+    // A hidden view gets everything when it shows again (refresh()).
+    if (!this.sink.ready) return;
+    if (dirty.all) {
+      const state = await buildSidebarState(this.softphone);
+      if (this.sink.ready) this.sink.send(state);
+      return;
+    }
+    const patch: SidebarPatch = {
+      ...(dirty.live ? liveParts(this.softphone) : {}),
+      ...(dirty.history ? await historyParts(this.softphone) : {}),
+    };
+    if (this.sink.ready && Object.keys(patch).length > 0) this.sink.patch(patch);
   }
 }

@@ -5,7 +5,7 @@
 import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
-import type { HostSidebarChannel, SidebarState } from "../protocol/sidebar";
+import type { HostSidebarChannel, SidebarPatch, SidebarState } from "../protocol/sidebar";
 import type { SidebarNoteHandlers } from "./sidebarController";
 import { messageOf } from "../util/text";
 
@@ -70,6 +70,11 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   /** Send the view its state (SidebarPublisher decides when). */
   send(state: SidebarState): void {
     this.rpc?.notify("state.sync", state);
+  }
+
+  /** Send the view the parts that changed. */
+  patch(patch: SidebarPatch): void {
+    this.rpc?.notify("state.patch", patch);
   }
 
   toast(level: "info" | "error", message: string): void {

@@ -16,9 +16,9 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { withFileLock } from "../../src/history/fileLock";
-import type { SidebarState } from "../../src/protocol/sidebar";
+import { applySidebarPatch, type SidebarPatch, type SidebarState } from "../../src/protocol/sidebar";
 import { Softphone } from "../../src/softphone";
-import { SidebarPublisher } from "../../src/ui/sidebarPublisher";
+import { buildSidebarState, SidebarPublisher } from "../../src/ui/sidebarPublisher";
 import { consoleLogger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
 import { PBX, startPbx, type Pbx } from "../support/pbx";
@@ -34,7 +34,10 @@ describe("UI paths into the core (call window buttons, sidebar pushes) on the re
   let phone: Softphone;
   let runDir: string;
   let historyDir: string;
+  /** What the sidebar shows after each message it got (full states and patches applied in order). */
   const pushes: SidebarState[] = [];
+  const patches: SidebarPatch[] = [];
+  let historyWrites = 0;
   const pages: Page[] = [];
   let publisher: SidebarPublisher;
 
@@ -60,9 +63,20 @@ describe("UI paths into the core (call window buttons, sidebar pushes) on the re
       // Cleared calls linger far longer than this test: their removal must not be what pushes.
       lingerMs: 120000,
     });
-    publisher = new SidebarPublisher(phone, { ready: true, send: (s) => pushes.push(s) });
+    // A recording sidebar: it applies what it is sent exactly as webview/sidebar/hostLink.ts does.
+    publisher = new SidebarPublisher(phone, {
+      ready: true,
+      send: (s) => pushes.push(s),
+      patch: (p) => {
+        patches.push(p);
+        const shown = pushes.at(-1);
+        if (shown) pushes.push(applySidebarPatch(shown, p));
+      },
+    });
+    phone.history.onDidChange(() => historyWrites++);
     await phone.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
     await waitFor("alice registered", () => phone.getState().accounts[0]?.state === "registered");
+    pushes.push(await buildSidebarState(phone)); // what the view's "sidebar.ready" request returns
   });
 
   after(async function () {
@@ -87,6 +101,26 @@ describe("UI paths into the core (call window buttons, sidebar pushes) on the re
     await section.locator("button", { hasText: /^Hang up$/ }).click();
     const cleared = await waitFor("cleared by the window's button", () => phone.calls.get(id)?.state === "cleared" && phone.calls.get(id)!, 5000);
     assert.equal(cleared.reason, "ended-local");
+  });
+
+  it("sends only what changed: a call's progress patches calls without history; history goes out when it is written", async () => {
+    const id = await phone.calls.dial(PBX.phone);
+    await waitFor("in call", () => phone.calls.get(id)?.state === "incall");
+    await phone.calls.historySettled(id);
+    await sleep(200);
+    // Muting changes the call, not its history.
+    const mark = { patches: patches.length, writes: historyWrites };
+    phone.calls.setMuted(id, true);
+    const mutedPatch = await waitFor("a patch showing the call muted", () => patches.slice(mark.patches).find((p) => p.calls?.some((c) => c.id === id && c.muted)), 5000);
+    assert.equal(mutedPatch.history, undefined, "history is not re-read or re-sent for a call's progress");
+    assert.equal(historyWrites, mark.writes);
+    // Ending it writes history, and that is pushed.
+    const beforeEnd = patches.length;
+    await phone.calls.hangup(id);
+    await phone.calls.historySettled(id);
+    await waitFor("the ended call in the sidebar's history", () => pushes.at(-1)?.history.some((e) => e.id === id && e.outcome === "answered"), 5000);
+    const withHistory = patches.slice(beforeEnd).filter((p) => p.history !== undefined);
+    assert.ok(withHistory.length >= 1 && withHistory.every((p) => p.recentTargets !== undefined), "history goes out with its suggestions");
   });
 
   it("shows a call's final outcome once its end record is written, even when that lands after the call cleared", async () => {

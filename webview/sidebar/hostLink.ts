@@ -1,10 +1,10 @@
 // The sidebar's link to the extension host: a typed RpcEndpoint over VS Code's postMessage.
-// The host is the source of truth: we ask for the full state on start (`sidebar.ready`) and
-// replace it on every `state.sync`. Nothing about calls is kept in the webview's own state;
+// The host is the source of truth: we ask for the full state on start (`sidebar.ready`),
+// replace it on every `state.sync` and update the parts a `state.patch` carries. Nothing about calls is kept in the webview's own state;
 // only the dial box's draft text is (harmless, and nice across reloads).
 import { writable } from "svelte/store";
 import { RpcEndpoint, type Envelope } from "../../src/protocol/rpc";
-import type { SidebarHostChannel, SidebarState, SidebarToHost } from "../../src/protocol/sidebar";
+import { applySidebarPatch, type SidebarHostChannel, type SidebarPatch, type SidebarState, type SidebarToHost } from "../../src/protocol/sidebar";
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -63,7 +63,19 @@ function applyState(raw: unknown): void {
   loadError.set(undefined);
 }
 
+/** Only the parts present; before the first full state there is nothing to patch (it is coming). */
+function applyPatch(raw: unknown): void {
+  if (!raw || typeof raw !== "object") return;
+  const full = normalize(raw);
+  const patch: SidebarPatch = {};
+  for (const key of Object.keys(full) as Array<keyof SidebarState>) {
+    if (Object.prototype.hasOwnProperty.call(raw, key)) (patch as Record<string, unknown>)[key] = full[key];
+  }
+  sidebarState.update((s) => (s ? applySidebarPatch(s, patch) : s));
+}
+
 rpc.on("state.sync", applyState);
+rpc.on("state.patch", applyPatch);
 rpc.on("toast", (p) => {
   if (p && typeof p.message === "string") showToast(p.level === "error" ? "error" : "info", p.message);
 });
