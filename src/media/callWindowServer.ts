@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
+import { messageOf } from "../util/text";
 
 export interface CallWindowServerOptions {
   /** Directory holding callwindow.js (the built Svelte page). */
@@ -29,11 +30,12 @@ export interface CallWindowServerOptions {
 /** Default call-window port (setting `softphone.callWindowPort`). */
 export const DEFAULT_CALL_WINDOW_PORT = 47811;
 
-const FILES: Record<string, { dir: "webview" | "media"; file: string; type: string }> = {
-  "callwindow.js": { dir: "webview", file: "callwindow.js", type: "text/javascript; charset=utf-8" },
-  "ring.wav": { dir: "media", file: "ring.wav", type: "audio/wav" },
-  "ringback.wav": { dir: "media", file: "ringback.wav", type: "audio/wav" },
-};
+/** The only files served. A Map: a plain object would also "contain" constructor, __proto__… */
+const FILES = new Map<string, { dir: "webview" | "media"; file: string; type: string }>([
+  ["callwindow.js", { dir: "webview", file: "callwindow.js", type: "text/javascript; charset=utf-8" }],
+  ["ring.wav", { dir: "media", file: "ring.wav", type: "audio/wav" }],
+  ["ringback.wav", { dir: "media", file: "ringback.wav", type: "audio/wav" }],
+]);
 
 const CSP = [
   "default-src 'none'",
@@ -84,7 +86,14 @@ export class CallWindowServer {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = http.createServer((req, res) => void this.onRequest(req, res));
+    const server = http.createServer((req, res) => {
+      // Whatever goes wrong, the request gets an answer (a request left hanging is a stuck tab).
+      this.onRequest(req, res).catch((err) => {
+        this.options.log.warn(`call window: ${req.method} ${req.url?.slice(0, 80)} failed: ${messageOf(err)}`);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end();
+      });
+    });
     server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
     server.on("clientError", (_err, socket) => socket.destroy());
     const wanted = this.options.port ?? DEFAULT_CALL_WINDOW_PORT;
@@ -162,7 +171,7 @@ export class CallWindowServer {
       res.writeHead(200, { ...headers, "content-type": "text/html; charset=utf-8", "content-security-policy": CSP }).end(PAGE);
       return;
     }
-    const entry = FILES[rest.slice(1)];
+    const entry = FILES.get(rest.slice(1));
     if (!entry) {
       res.writeHead(404, headers).end();
       return;

@@ -3,6 +3,7 @@
 // listens on a fixed port, and only when another program holds it does it take a free one,
 // saying so once. Real sockets on 127.0.0.1, no PBX needed.
 import assert from "node:assert/strict";
+import * as http from "node:http";
 import * as net from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,36 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** GET a path on the server as the call window's browser would (our Host); rejects after 2 s. */
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path, headers: { host: `127.0.0.1:${port}` }, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${path}: no answer within 2 s`)));
+    req.on("error", reject);
+  });
+}
+
+describe("call window server files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cws-files-"));
+  const log: Logger = { trace: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+  it("answers 404 at once for names that exist on every object (constructor, __proto__, toString)", async () => {
+    const s = new CallWindowServer({ webviewDir: dir, mediaDir: dir, log, port: 0 });
+    await s.start();
+    try {
+      for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+        assert.equal(await get(s.port, `/call/${s.token}/${name}`), 404, name);
+      }
+      assert.equal(await get(s.port, `/call/${s.token}/`), 200, "the page itself still loads");
+    } finally {
+      s.dispose();
+    }
+  });
+});
 
 describe("call window server port", () => {
   const dir = mkdtempSync(join(tmpdir(), "cws-"));
