@@ -30,3 +30,17 @@ export function partyLabel(party: RemoteParty): string {
 export function neutralizeLinks(text: string): string {
   return text.replace(/\]\s*\(/g, "] (");
 }
+
+/** Notifications, quick picks and the status bar draw `$(name)` as an icon: keep just the name. */
+export function withoutIconSyntax(text: string): string {
+  return text.replace(/\$\(([^()]*)\)/g, "$1").replace(/\$\(/g, "$ (");
+}
+
+/**
+ * The one sanitiser for text from outside — a caller's name, the far end's SDP quoted in a
+ * browser error, anything the call window page says — on its way into a VS Code message, quick
+ * pick or status bar item: no control or bidi characters, no links, no icons, bounded length.
+ */
+export function safeUiText(value: unknown, max = 300): string {
+  return withoutIconSyntax(neutralizeLinks(cleanText(value, max)));
+}

@@ -11,6 +11,8 @@ import type { Logger } from "../util/logger";
 import type { CallWindowServer } from "./callWindowServer";
 import type { MediaPort } from "./mediaPort";
 import { DTMF_SEQUENCE } from "../calls/dtmf";
+import { safeUiText } from "../calls/remoteParty";
+import { messageOf } from "../util/text";
 import type { Ringer } from "./systemRinger";
 
 export interface MediaEngineOptions {
@@ -188,7 +190,11 @@ export class MediaEngine implements MediaPort {
   }
 
   private accept(ws: WebSocket): void {
-    const rpc = new RpcEndpoint<HostCallWindowChannel>((e: Envelope) => ws.send(JSON.stringify(e)));
+    const rpc = new RpcEndpoint<HostCallWindowChannel>(
+      (e: Envelope) => ws.send(JSON.stringify(e)),
+      undefined,
+      (method, err) => this.options.log.warn(`call window: ${method} ignored (${messageOf(err)})`),
+    );
     const conn: Connection = { ws, rpc, mediaCallIds: new Set() };
     let helloDone = false;
 
@@ -230,13 +236,21 @@ export class MediaEngine implements MediaPort {
       this.activate(conn);
       return { calls: this.options.calls() };
     });
-    rpc.on("call.action", (action) => this._onCallAction.fire(action));
+    // Only the active window, after its hello, speaks for the calls; others are ignored.
+    const live = () => helloDone && this.active === conn;
+    rpc.on("call.action", (action) => live() && this._onCallAction.fire(action));
     rpc.on("media.stats", (s) => {
-      if (!s || typeof s.callId !== "string") return;
+      // Only for calls whose media this host gave the page: page-supplied ids are not stored.
+      if (!live() || !s || typeof s !== "object" || typeof s.callId !== "string" || !this.mediaCalls.has(s.callId)) return;
       this.lastStats.set(s.callId, s);
       this._onStats.fire(s);
     });
-    rpc.on("media.error", (e) => this._onError.fire({ callId: e?.callId, message: String(e?.message ?? "media error") }));
+    rpc.on("media.error", (e) => {
+      if (!live()) return;
+      // A browser error can quote the far end's SDP: the one sanitiser, before any UI sees it.
+      const callId = typeof e?.callId === "string" && this.mediaCalls.has(e.callId) ? e.callId : undefined;
+      this._onError.fire({ callId, message: safeUiText(typeof e?.message === "string" ? e.message : "media error") || "media error" });
+    });
     rpc.on("window.closing", () => {
       if (this.active !== conn || !helloDone) return;
       // The user closed or reloaded the page: its media is gone now, not after a grace

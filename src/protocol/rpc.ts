@@ -51,6 +51,8 @@ export class RpcEndpoint<S extends ChannelSpec> {
   constructor(
     private send: (envelope: Envelope) => void,
     private readonly defaultTimeoutMs = 15000,
+    /** Told when a notification handler threw (the message is dropped; the channel goes on). */
+    private readonly onHandlerError?: (method: string, err: unknown) => void,
   ) {}
 
   /** Swap the underlying pipe (e.g. after a WebSocket reconnect). */
@@ -118,7 +120,13 @@ export class RpcEndpoint<S extends ChannelSpec> {
       return;
     }
     if (msg.t === "note") {
-      this.noteHandlers.get(msg.method)?.(msg.params);
+      // A handler that throws (say, on params it did not expect) must not reach the pipe's own
+      // event: a WebSocket whose message listener threw can stall for good.
+      try {
+        this.noteHandlers.get(msg.method)?.(msg.params);
+      } catch (err) {
+        this.onHandlerError?.(msg.method, err);
+      }
       return;
     }
     const handler = this.requestHandlers.get(msg.method);

@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import { addAccountFlow } from "../accounts/addAccountFlow";
 import type { PasswordStore } from "../accounts/secrets";
-import { partyLabel } from "../calls/remoteParty";
+import { partyLabel, safeUiText } from "../calls/remoteParty";
 import type { Softphone } from "../softphone";
 import type { Logger } from "../util/logger";
 import { callLabel, formatDuration, stateLabel } from "./format";
@@ -189,6 +189,6 @@ async function callActions(softphone: Softphone): Promise<void> {
   }
   items.push({ label: "$(browser) Open Call Window", run: () => vscode.commands.executeCommand("softphone.openCallWindow") });
   const when = v.state === "incall" && v.answeredAt ? ` · ${formatDuration((Date.now() - v.answeredAt) / 1000)}` : "";
-  const pick = await vscode.window.showQuickPick(items, { title: `${stateLabel(v)}${when} · ${callLabel(v)}`, placeHolder: partyLabel(v.remote) });
+  const pick = await vscode.window.showQuickPick(items, { title: `${stateLabel(v)}${when} · ${safeUiText(callLabel(v))}`, placeHolder: safeUiText(partyLabel(v.remote)) });
   await pick?.run();
 }

@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 import type { HistoryEntry } from "../protocol/model";
 import type { Softphone } from "../softphone";
 import { formatDuration } from "./format";
-import { partyLabel } from "../calls/remoteParty";
+import { partyLabel, safeUiText } from "../calls/remoteParty";
 
 const OUTCOME_ICON: Record<string, string> = {
   answered: "$(pass)",
@@ -31,7 +31,7 @@ export async function showHistory(softphone: Softphone): Promise<string | undefi
   }
   const pick = await vscode.window.showQuickPick(
     entries.map((e) => ({
-      label: `${OUTCOME_ICON[e.outcome ?? ""] ?? "$(circle-outline)"} ${partyLabel(e.remote)}`,
+      label: `${OUTCOME_ICON[e.outcome ?? ""] ?? "$(circle-outline)"} ${safeUiText(partyLabel(e.remote))}`,
       description: describeEntry(e),
       entry: e,
     })),

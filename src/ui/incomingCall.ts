@@ -1,7 +1,7 @@
 // The incoming-call notification with Answer / Decline. The caller's name is network input:
 // it is cleaned and escaped so it cannot inject links or commands into the notification.
 import * as vscode from "vscode";
-import { neutralizeLinks, partyLabel } from "../calls/remoteParty";
+import { partyLabel, safeUiText } from "../calls/remoteParty";
 import type { CallView } from "../protocol/model";
 import { messageOf } from "../util/text";
 
@@ -10,8 +10,8 @@ export async function showIncomingCall(
   accountLabel: string,
   actions: { answer(id: string): Promise<void>; decline(id: string): Promise<void>; isRinging(id: string): boolean },
 ): Promise<void> {
-  const who = neutralizeLinks(partyLabel(call.remote));
-  const pick = await vscode.window.showInformationMessage(`Incoming call from ${who} (${neutralizeLinks(accountLabel)})`, "Answer", "Decline");
+  const who = safeUiText(partyLabel(call.remote));
+  const pick = await vscode.window.showInformationMessage(`Incoming call from ${who} (${safeUiText(accountLabel)})`, "Answer", "Decline");
   if (!pick) return;
   if (!actions.isRinging(call.id)) {
     void vscode.window.showInformationMessage(`The call from ${who} is no longer ringing.`);

@@ -2,6 +2,7 @@
 // other party, elapsed time). Clicking them opens the matching actions.
 import * as vscode from "vscode";
 import type { AccountView, CallView } from "../protocol/model";
+import { safeUiText } from "../calls/remoteParty";
 import { callLabel, elapsed, stateLabel } from "./format";
 
 const REG_ICON: Record<AccountView["state"], string> = {
@@ -64,7 +65,7 @@ export class StatusBar implements vscode.Disposable {
     }
     const icon = c.state === "cleared" ? "$(call-outgoing)" : c.direction === "incoming" ? "$(call-incoming)" : "$(call-outgoing)";
     const time = c.state === "incall" ? ` ${elapsed(c, Date.now())}` : "";
-    this.call.text = `${icon} ${stateLabel(c)}${time} · ${callLabel(c)}`;
+    this.call.text = `${icon} ${stateLabel(c)}${time} · ${safeUiText(callLabel(c))}`;
     this.call.tooltip =
       c.state === "ringing" && c.direction === "incoming" ? "Click to answer or decline" : c.state === "cleared" ? "Call ended" : "Click for call actions (hang up, mute, hold, call window)";
     this.call.backgroundColor =

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cleanText, neutralizeLinks, partyLabel, remoteParty } from "../../src/calls/remoteParty";
+import { cleanText, neutralizeLinks, partyLabel, remoteParty, safeUiText, withoutIconSyntax } from "../../src/calls/remoteParty";
 
 describe("remoteParty (display names are attacker-controlled)", () => {
   it("removes control and bidi-override characters that could disguise a caller", () => {
@@ -25,5 +25,18 @@ describe("remoteParty (display names are attacker-controlled)", () => {
     assert.ok(!/\]\(/.test(out), out);
     assert.equal(out, "[click] (command:workbench.action.quit) and [x] (y) and [a] (https://e.vil)");
     assert.equal(neutralizeLinks("Bob <b>"), "Bob <b>", "other text is shown unchanged");
+  });
+
+  it("keeps icon syntax ($(name)) from drawing icons in notifications, quick picks and the status bar", () => {
+    assert.equal(withoutIconSyntax("$(alert) Bank $(sync~spin)"), "alert Bank sync~spin");
+    assert.equal(withoutIconSyntax("costs $(5"), "costs $ (5");
+    assert.equal(withoutIconSyntax("US$ 5 (approx.)"), "US$ 5 (approx.)");
+  });
+
+  it("one sanitiser for outside text on its way to VS Code UI: no links, no icons, no control or bidi characters, bounded", () => {
+    const out = safeUiText("\u202e[x](command:a) $(alert)\u0007 " + "y".repeat(500), 120);
+    assert.ok(!/\]\(/.test(out) && !/\$\(/.test(out) && !/[\u202a-\u202e\u0000-\u001f]/.test(out), out);
+    assert.ok(out.length <= 120);
+    assert.equal(safeUiText(undefined), "");
   });
 });
