@@ -193,8 +193,11 @@ export class CallManager {
     const session = call.session;
     if (call.direction === "incoming" && call.state === "ringing") return this.decline(call.id);
     if (!session || session.state === SessionState.Initial) {
-      // INVITE not sent yet (window still opening): just clear it.
+      // The INVITE has not left yet (the window is opening, or ICE is gathering). Clearing our
+      // state is not enough: sip.js would still send it once the offer is ready — a ghost call
+      // nobody can hang up. Cancelling an Inviter in this state ends it without sending anything.
       this.clear(call, "cancelled");
+      if (session instanceof Inviter) await session.cancel().catch(() => undefined);
       return;
     }
     if (session.state === SessionState.Establishing && session instanceof Inviter) {
