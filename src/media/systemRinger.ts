@@ -1,6 +1,8 @@
 // Rings through the operating system's sound player when no call window is open: with every
 // view and browser tab closed, an incoming call must still be heard. Best effort: a machine
 // without a player (or without a sound device) just stays silent; the notification remains.
+// Players are tried in order: one that is missing or exits with an error status makes way for
+// the next; the first that plays is replayed after a gap until the ringing stops.
 import { spawn, type ChildProcess } from "node:child_process";
 
 export interface Ringer {
@@ -8,8 +10,10 @@ export interface Ringer {
   stop(): void;
 }
 
+export type PlayerCommand = { cmd: string; args: string[] };
+
 /** The player commands to try, in order, for a platform. Pure, so it is unit-tested. */
-export function playerCommands(platform: NodeJS.Platform, wav: string): Array<{ cmd: string; args: string[] }> {
+export function playerCommands(platform: NodeJS.Platform, wav: string): PlayerCommand[] {
   switch (platform) {
     case "darwin":
       return [{ cmd: "afplay", args: [wav] }];
@@ -24,18 +28,28 @@ export function playerCommands(platform: NodeJS.Platform, wav: string): Array<{ 
   }
 }
 
+export interface SystemRingerOptions {
+  platform?: NodeJS.Platform;
+  /** Pause between two plays of the ring sound. */
+  gapMs?: number;
+  /** The players to try, in order; defaults to playerCommands(platform, wav). */
+  players?: (wav: string) => PlayerCommand[];
+}
+
 export class SystemRinger implements Ringer {
   private ringing = false;
   private child: ChildProcess | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Index of the first player that worked (or is still to be tried). */
   private playerIndex = 0;
+  private readonly players: PlayerCommand[];
+  private readonly gapMs: number;
 
-  constructor(
-    private readonly wav: string,
-    private readonly platform: NodeJS.Platform = process.platform,
-    private readonly gapMs = 2000,
-  ) {}
+  constructor(wav: string, options: SystemRingerOptions = {}) {
+    const platform = options.platform ?? process.platform;
+    this.players = (options.players ?? ((w) => playerCommands(platform, w)))(wav);
+    this.gapMs = options.gapMs ?? 2000;
+  }
 
   start(): void {
     if (this.ringing) return;
@@ -52,21 +66,31 @@ export class SystemRinger implements Ringer {
   }
 
   private playOnce(): void {
-    const players = playerCommands(this.platform, this.wav);
-    const player = players[this.playerIndex];
+    this.timer = undefined;
+    const player = this.players[this.playerIndex];
     if (!this.ringing || !player) return;
     const child = spawn(player.cmd, player.args, { stdio: "ignore", windowsHide: true });
     this.child = child;
-    child.on("error", () => {
-      // Not installed: try the next player right away.
+    let done = false;
+    const finished = (failed: boolean) => {
+      // "error" and "exit" may both arrive for one child: act on the first only, and not at all
+      // once this child was stopped or replaced.
+      if (done) return;
+      done = true;
       if (this.child !== child) return;
-      this.playerIndex++;
-      this.playOnce();
-    });
-    child.on("exit", () => {
-      if (this.child !== child || !this.ringing) return;
-      this.timer = setTimeout(() => this.playOnce(), this.gapMs);
-      this.timer.unref?.();
-    });
+      this.child = undefined;
+      if (!this.ringing) return;
+      if (failed) {
+        // Not installed, not runnable, or no sound server/device for it: try the next player now.
+        this.playerIndex++;
+        this.playOnce();
+      } else {
+        this.timer = setTimeout(() => this.playOnce(), this.gapMs);
+        this.timer.unref?.();
+      }
+    };
+    child.on("error", () => finished(true));
+    // A non-zero status is the player failing; a signal is someone else stopping it: ring again.
+    child.on("exit", (code) => finished(code !== null && code !== 0));
   }
 }

@@ -24,6 +24,9 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
   let session: { ctx: BrowserContext; page: Page; stop(): Promise<void> };
   let page: Page;
   let callWindow: Page | undefined;
+  /** The outgoing call of the next two tests: baresip's recordings before it, when it showed in call. */
+  let recordingsBeforeDial = 0;
+  let inCallSince = 0;
 
   const statusBar = (text: string | RegExp) => harness.statusBarItem(page, text);
 
@@ -88,6 +91,7 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
   });
 
   it("F1 → Softphone: Dial… → phone → Enter: the call window opens, the status bar shows the call and its timer", async () => {
+    recordingsBeforeDial = pbx.receivedRecordings().length;
     const popup = session.ctx.waitForEvent("page", { timeout: 30000 });
     await harness.runCommand(page, "Softphone: Dial…");
     await quickInput(PBX.phone);
@@ -96,6 +100,7 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     assert.match(callWindow.url(), /\/call\/[A-Za-z0-9_-]+\/$/);
     const item = statusBar(/In call \d+:\d\d · phone/).first();
     await item.waitFor({ timeout: 30000 });
+    inCallSince = Date.now();
     const t1 = await item.innerText();
     await sleep(2200);
     const t2 = await statusBar(/In call \d+:\d\d · phone/).first().innerText();
@@ -109,13 +114,18 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
   });
 
   it("baresip hears audio; hanging up from the status bar ends the call; the sidebar shows it in history", async () => {
-    const before = pbx.receivedRecordings().length;
+    assert.ok(inCallSince > 0, "the call of the previous test is up");
     await sleep(1500);
+    // At least this long in call (the hang-up itself, through the status bar, takes longer still).
+    const upSeconds = (Date.now() - inCallSince) / 1000;
     await statusBar(/In call/).first().click();
     await quickInput("Hang Up");
     await statusBar(/Ended · phone/).first().waitFor({ timeout: 15000 });
-    const rec = await waitFor("baresip recording", () => pbx.receivedRecordings().length >= before && pbx.receivedRecordings().at(-1));
+    const rec = await waitFor("baresip recording of the call", () => pbx.receivedRecordings().length > recordingsBeforeDial && pbx.receivedRecordings().at(-1));
+    await sleep(300);
     const wav = wavStats(rec);
+    // The recording holds only the audio baresip received: all the call, less the media set-up.
+    assert.ok(wav.seconds >= upSeconds - 0.75, `recording length ${wav.seconds}s for a call up at least ${upSeconds}s`);
     assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
 
     const frame = await showSidebar();
@@ -145,12 +155,16 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await toast.waitFor({ timeout: 20000 });
     await toast.locator(".monaco-button", { hasText: "Answer" }).first().click();
     await statusBar(/In call \d+:\d\d/).first().waitFor({ timeout: 20000 });
+    const since = Date.now();
     await sleep(2500);
+    const upSeconds = (Date.now() - since) / 1000;
     await harness.runCommand(page, "Softphone: Hang Up");
     await statusBar(/Ended/).first().waitFor({ timeout: 15000 });
     const rec = await waitFor("baresip recording of the incoming call", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1));
+    await sleep(300);
     const wav = wavStats(rec);
-    assert.ok(wav.peak > 0.05, `baresip heard sound on the incoming call (peak ${wav.peak.toFixed(3)})`);
+    assert.ok(wav.seconds >= upSeconds - 0.75, `recording length ${wav.seconds}s for a call up at least ${upSeconds}s`);
+    assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound on the incoming call (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
   });
 
   it("a hostile caller name shows as plain text in the notification (no link, no markup)", async () => {

@@ -47,11 +47,15 @@ describe("Softphone extension in real VS Code", function () {
     assert.ok(ext, `${EXTENSION_ID} is installed`);
     api = await ext.activate();
     await api.ready;
+    // SIP trace on before any account starts, so the password test below finds the traced
+    // REGISTER (with its digest Authorization) in the extension's log, through the redaction.
+    await config().update("sipTrace", true, vscode.ConfigurationTarget.Global);
   });
 
   after(async function () {
     this.timeout(30000);
     await config().update("accounts", [], vscode.ConfigurationTarget.Global);
+    await config().update("sipTrace", undefined, vscode.ConfigurationTarget.Global);
     await pbx?.stop();
   });
 
@@ -98,7 +102,7 @@ describe("Softphone extension in real VS Code", function () {
   });
 
   it("softphone.dial refuses a malformed number with a reason", async () => {
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand("softphone.dial", "12+34")), /\+/);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand("softphone.dial", "12+34")), /A "\+" can only come first in a number, as in \+44 20 7946 0000\./);
   });
 
   it("softphone.dial reaches baresip; baresip hears our audio; hangup clears the call", async function () {
@@ -108,13 +112,17 @@ describe("Softphone extension in real VS Code", function () {
     assert.equal(typeof callId, "string");
     const call = () => api.getState().calls.find((c) => c.id === callId);
     await waitFor("call in progress", () => call()?.state === "incall", 45000);
+    const upSince = Date.now();
     await sleep(3000);
     await vscode.commands.executeCommand("softphone.hangup", callId);
+    const upSeconds = (Date.now() - upSince) / 1000;
     const ended = await waitFor("call cleared", () => call()?.state === "cleared" && call());
     assert.equal(ended.reason, "ended-local");
     const rec = await waitFor("baresip recording", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1));
     await sleep(300);
     const wav = wavStats(rec);
+    // The recording holds only the audio baresip received: all the call, less the media set-up.
+    assert.ok(wav.seconds >= upSeconds - 0.75, `recording length ${wav.seconds}s for a call up ${upSeconds}s`);
     assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
   });
 
@@ -135,11 +143,28 @@ describe("Softphone extension in real VS Code", function () {
     }
   });
 
-  it("no file the extension or VS Code wrote (settings, logs, extension storage, workspace) contains the password", async () => {
+  it("no file the extension or VS Code wrote (settings, logs, extension storage, workspace) contains the password; the SIP trace is redacted", async () => {
     const base = process.env.RUN_DIR ?? runDir;
     const userData = join(base, "user-data");
+    // The extension's output channel ("Softphone", a LogOutputChannel) is a file under logs/.
+    const isOurLog = (f: string) => /[\\/]softphone-dev\.softphone[\\/]Softphone\.log$/.test(f);
+    // One entry per logged message: each starts with "YYYY-MM-DD hh:mm:ss.mmm [level] ".
+    const tracedRegisters = (f: string) =>
+      readFileSync(f, "utf8")
+        .split(/\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[)/)
+        .filter((e) => /\[alice\] SIP >>>\nREGISTER /.test(e) && /^Authorization: Digest /m.test(e));
+    const ourLogs = await waitFor("the Softphone log holds a traced REGISTER with its digest Authorization", () => {
+      const logs = filesUnder(join(userData, "logs")).filter(isOurLog);
+      return logs.some((f) => tracedRegisters(f).length > 0) && logs;
+    }, 10000);
+    for (const register of ourLogs.flatMap(tracedRegisters)) {
+      assert.match(register, /^Authorization: Digest [^\r\n]*response="…"/m, `the traced digest response is redacted:\n${register}`);
+    }
+    for (const f of ourLogs) assert.doesNotMatch(readFileSync(f, "utf8"), /Authorization:[^\r\n]*response="(?!…")/i, `no digest response unredacted in ${f}`);
     const roots = [join(userData, "User", "settings.json"), join(userData, "logs"), join(userData, "User", "globalStorage", EXTENSION_ID), join(base, "workspace")];
     let scanned = 0;
+    let scannedLogs = 0;
+    let scannedOurLogs = 0;
     for (const root of roots) {
       for (const f of filesUnder(root).concat(root.endsWith(".json") ? [root] : [])) {
         let text = "";
@@ -149,9 +174,12 @@ describe("Softphone extension in real VS Code", function () {
           continue;
         }
         scanned++;
+        if (f.startsWith(join(userData, "logs"))) scannedLogs++;
+        if (isOurLog(f)) scannedOurLogs++;
         assert.ok(!text.includes(PBX.users.alice), `password found in ${f}`);
       }
     }
-    assert.ok(scanned > 0, `scanned files under ${userData}`);
+    assert.ok(scannedLogs > 1, `scanned VS Code's log files under ${join(userData, "logs")} (${scannedLogs} of ${scanned} files)`);
+    assert.equal(scannedOurLogs, ourLogs.length, "the extension's own log was among them");
   });
 });
