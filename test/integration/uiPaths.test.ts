@@ -12,57 +12,32 @@
 // the end record lands only after the call has cleared. The sidebar's pushes go through the
 // same SidebarPublisher the view uses, with a recording sink in place of the webview.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
 import { withFileLock } from "../../src/history/fileLock";
 import { applySidebarPatch, type SidebarPatch, type SidebarState } from "../../src/protocol/sidebar";
-import { Softphone } from "../../src/softphone";
+import type { Softphone } from "../../src/softphone";
 import { buildSidebarState, SidebarPublisher } from "../../src/ui/sidebarPublisher";
-import { consoleLogger } from "../../src/util/logger";
-import { launchBrowser } from "../support/browser";
-import { PBX, startPbx, type Pbx } from "../support/pbx";
+import { PBX } from "../support/pbx";
+import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
-
-const repo = resolve(__dirname, "../../..");
-const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(repo, ".run");
+import { join } from "node:path";
 
 describe("UI paths into the core (call window buttons, sidebar pushes) on the real PBX", function () {
   this.timeout(60000);
-  let pbx: Pbx;
-  let browser: BrowserContext;
+  let bench: PhoneBench;
   let phone: Softphone;
-  let runDir: string;
   let historyDir: string;
   /** What the sidebar shows after each message it got (full states and patches applied in order). */
   const pushes: SidebarState[] = [];
   const patches: SidebarPatch[] = [];
   let historyWrites = 0;
-  const pages: Page[] = [];
   let publisher: SidebarPublisher;
 
   before(async function () {
     this.timeout(120000);
-    mkdirSync(runRoot, { recursive: true });
-    runDir = mkdtempSync(join(runRoot, "it-sidebar-"));
-    historyDir = join(runDir, "history");
-    pbx = await startPbx(join(runDir, "pbx"));
-    browser = await launchBrowser(runDir);
-    phone = new Softphone({
-      log: { ...consoleLogger("it-sidebar"), info: () => undefined },
-      historyDir,
-      webviewDir: join(repo, "dist/webview"),
-      mediaDir: join(repo, "media"),
-      password: async () => PBX.users.alice,
-      openWindow: async (url) => {
-        const page = await browser.newPage();
-        pages.push(page);
-        await page.goto(url);
-      },
-      settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
-      // Cleared calls linger far longer than this test: their removal must not be what pushes.
-      lingerMs: 120000,
-    });
+    // Cleared calls linger far longer than this test: their removal must not be what pushes.
+    bench = await startPhoneBench("ui-paths", [benchAccount("alice")], { lingerMs: 120000 });
+    phone = bench.phone;
+    historyDir = join(bench.runDir, "history");
     // A recording sidebar: it applies what it is sent exactly as webview/sidebar/hostLink.ts does.
     publisher = new SidebarPublisher(phone, {
       ready: true,
@@ -74,24 +49,19 @@ describe("UI paths into the core (call window buttons, sidebar pushes) on the re
       },
     });
     phone.history.onDidChange(() => historyWrites++);
-    await phone.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
-    await waitFor("alice registered", () => phone.getState().accounts[0]?.state === "registered");
     pushes.push(await buildSidebarState(phone)); // what the view's "sidebar.ready" request returns
   });
 
   after(async function () {
     this.timeout(30000);
     publisher?.dispose();
-    await phone?.dispose().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await pbx?.stop().catch(() => undefined);
-    if (!process.env.KEEP_RUN_DIR) rmSync(runDir, { recursive: true, force: true });
+    await bench?.stop();
   });
 
   it("the call window's Mute, Resume/Hold and Hang up buttons act on the call through the action table", async () => {
     const id = await phone.calls.dial(PBX.phone);
     await waitFor("in call", () => phone.calls.get(id)?.state === "incall");
-    const section = pages.at(-1)!.locator(`section.call[data-state="incall"]`).first();
+    const section = bench.pages.at(-1)!.locator(`section.call[data-state="incall"]`).first();
     await section.locator("button", { hasText: /^Mute$/ }).click();
     await waitFor("muted by the window's button", () => phone.calls.get(id)?.muted === true, 5000);
     await section.locator("button", { hasText: /^Hold$/ }).click();

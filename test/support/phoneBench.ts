@@ -1,0 +1,78 @@
+// The integration suites' common rig: the local PBX, headless Chromium for the call window, and
+// the product's core (Softphone, no VS Code) wired to both. Each suite says what differs.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import type { AccountConfig } from "../../src/accounts/accountConfig";
+import { Softphone, type SoftphoneOptions } from "../../src/softphone";
+import { consoleLogger } from "../../src/util/logger";
+import { launchBrowser } from "./browser";
+import { PBX, startPbx, type Pbx } from "./pbx";
+import { waitFor } from "./wait";
+
+export const REPO = resolve(__dirname, "../../..");
+
+export interface PhoneBench {
+  pbx: Pbx;
+  browser: BrowserContext;
+  phone: Softphone;
+  runDir: string;
+  /** Every call window page opened, oldest first. */
+  pages: Page[];
+  stop(): Promise<void>;
+}
+
+/** An account on the bench's registrar. */
+export const benchAccount = (id: string, extra: Partial<AccountConfig> = {}): AccountConfig => ({
+  id,
+  label: id,
+  server: PBX.ws,
+  uri: `sip:${id}@${PBX.domain}`,
+  register: true,
+  ...extra,
+});
+
+/**
+ * Starts the bench in a fresh run directory named after `name`, starts the phone with
+ * `accounts` and waits until they are registered. `options` override the defaults (quiet log,
+ * the bench's passwords, SIP trace off).
+ */
+export async function startPhoneBench(name: string, accounts: AccountConfig[], options: Partial<SoftphoneOptions> = {}): Promise<PhoneBench> {
+  const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run");
+  mkdirSync(runRoot, { recursive: true });
+  const runDir = mkdtempSync(join(runRoot, `it-${name}-`));
+  const pbx = await startPbx(join(runDir, "pbx"));
+  const browser = await launchBrowser(runDir);
+  const pages: Page[] = [];
+  const log = options.log ?? { ...consoleLogger(`it-${name}`), info: () => undefined };
+  const phone = new Softphone({
+    log,
+    historyDir: join(runDir, "history"),
+    webviewDir: join(REPO, "dist/webview"),
+    mediaDir: join(REPO, "media"),
+    password: async (id) => (PBX.users as Record<string, string>)[id],
+    openWindow: async (url) => {
+      const page = await browser.newPage();
+      page.on("pageerror", (e) => log.error(`call window: ${e.message}`));
+      pages.push(page);
+      await page.goto(url);
+    },
+    settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
+    ...options,
+  });
+  const stop = async () => {
+    await phone.dispose().catch(() => undefined);
+    await browser.close().catch(() => undefined);
+    await pbx.stop().catch(() => undefined);
+    if (!process.env.KEEP_RUN_DIR) rmSync(runDir, { recursive: true, force: true });
+  };
+  try {
+    await phone.start(accounts);
+    const ids = accounts.filter((a) => a.register !== false).map((a) => a.id);
+    await waitFor(`${ids.join(", ")} registered`, () => ids.every((id) => phone.getState().accounts.find((a) => a.id === id)?.state === "registered"));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { pbx, browser, phone, runDir, pages, stop };
+}
