@@ -8,7 +8,6 @@ import { promisify } from "node:util";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import type { AccountConfig } from "../../src/accounts/accountConfig";
 import type { CallView } from "../../src/protocol/model";
 import { neutralizeLinks, partyLabel } from "../../src/calls/remoteParty";
 import { SystemRinger } from "../../src/media/systemRinger";
@@ -17,20 +16,14 @@ import { consoleLogger, type Logger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
 import { alive, standInPlayers, type StandInPlayers } from "../support/players";
 import { listenBaresipEvents, PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
+import { benchAccount } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
 
 const repo = resolve(__dirname, "../../..");
 const execFileAsync = promisify(execFile);
 const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(repo, ".run");
 
-const account = (id: string, extra: Partial<AccountConfig> = {}): AccountConfig => ({
-  id,
-  label: id,
-  server: PBX.ws,
-  uri: `sip:${id}@${PBX.domain}`,
-  register: true,
-  ...extra,
-});
+const account = benchAccount;
 
 describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and the call window in Chromium", function () {
   this.timeout(60000);
