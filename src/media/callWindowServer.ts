@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
+import { safeUiText } from "../calls/remoteParty";
 
 export interface CallWindowServerOptions {
   /** Directory holding callwindow.js (the built Svelte page). */
@@ -61,6 +62,7 @@ export class CallWindowServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   private readonly allowedAuthorities = new Set<string>();
   private readonly allowedOrigins = new Set<string>();
+  private readonly refusedOrigins = new Set<string>();
   private _port = 0;
   /** Set when the wanted port was taken and another one is used. */
   private _portFallback: { wanted: number; used: number; reason: string } | undefined;
@@ -192,7 +194,12 @@ export class CallWindowServer {
     const { ok, rest } = this.tokenFromPath(url.pathname);
     // A WebSocket always carries an Origin from a browser; require it to be ours.
     if (!ok || rest !== "/ws" || !this.hostAllowed(req) || !req.headers.origin) {
-      this.options.log.warn(`call window: refused WebSocket from host=${req.headers.host} origin=${req.headers.origin}`);
+      // Once per origin: a page elsewhere retrying in a loop must not flood the log.
+      const key = `${req.headers.host} ${req.headers.origin}`.slice(0, 300);
+      if (!this.refusedOrigins.has(key) && this.refusedOrigins.size < 100) {
+        this.refusedOrigins.add(key);
+        this.options.log.warn(`call window: refused WebSocket from host=${safeUiText(req.headers.host)} origin=${safeUiText(req.headers.origin)} (further attempts from there are not logged)`);
+      }
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
       return;
     }

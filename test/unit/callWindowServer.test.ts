@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as net from "node:net";
+import WebSocket from "ws";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +47,35 @@ describe("call window server files", () => {
         assert.equal(await get(s.port, `/call/${s.token}/${name}`), 404, name);
       }
       assert.equal(await get(s.port, `/call/${s.token}/`), 200, "the page itself still loads");
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
+describe("call window server WebSocket refusals", () => {
+  const dir = mkdtempSync(join(tmpdir(), "cws-ws-"));
+
+  it("refuses foreign origins and logs each origin once, not once per attempt", async () => {
+    const warnings: string[] = [];
+    const log: Logger = { trace: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
+    const s = new CallWindowServer({ webviewDir: dir, mediaDir: dir, log, port: 0 });
+    await s.start();
+    const attempt = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${s.port}/call/${s.token}/ws`, { origin });
+        ws.on("open", () => (ws.close(), resolve("opened")));
+        ws.on("unexpected-response", (_req, res) => resolve(String(res.statusCode)));
+        ws.on("error", () => resolve("error"));
+      });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal(await attempt("http://evil.example"), "403");
+      assert.equal(await attempt("http://other.example"), "403");
+      assert.equal(await attempt(`http://127.0.0.1:${s.port}`), "opened", "our own page still connects");
+      const refusals = warnings.filter((w) => /refused WebSocket/.test(w));
+      assert.equal(refusals.length, 2, refusals.join("\n"));
+      assert.match(refusals[0], /evil\.example/);
+      assert.match(refusals[1], /other\.example/);
     } finally {
       s.dispose();
     }
