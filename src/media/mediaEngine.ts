@@ -79,6 +79,9 @@ export class MediaEngine implements MediaPort {
   async ensureWindow(timeoutMs = 60000): Promise<void> {
     if (this.active) return;
     const connected = this.waitConnected(timeoutMs);
+    // Awaited below; but when opening fails first, that error is the one reported and this wait
+    // must not turn into an unhandled rejection when it times out later.
+    connected.catch(() => undefined);
     if (!this.opening) {
       this.opening = this.options.openWindow(this.options.server.localUrl).finally(() => (this.opening = undefined));
     }

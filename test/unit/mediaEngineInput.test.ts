@@ -64,6 +64,21 @@ describe("call window input", () => {
   }
   const hello = { protocolVersion: CALL_WINDOW_PROTOCOL_VERSION, mediaCallIds: [], userAgent: "test" };
 
+  it("a window that fails to open is reported to the caller, and nothing rejects unhandled later", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const failing = new MediaEngine({ server, log, openWindow: async () => Promise.reject(new Error("no browser here")), calls: () => [], iceServersFor: () => [] });
+    try {
+      await assert.rejects(failing.ensureWindow(300), /no browser here/);
+      await sleep(600); // past the connect timeout
+      assert.deepEqual(unhandled.map(String), []);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      failing.dispose();
+    }
+  });
+
   it("malformed notifications (params null, wrong types) are dropped and the socket stays usable", async () => {
     const p = await page();
     for (const method of ["call.action", "media.stats", "media.error", "window.closing"]) {
