@@ -220,7 +220,11 @@ export class MediaEngine implements MediaPort {
       if (protocolVersion !== CALL_WINDOW_PROTOCOL_VERSION) {
         throw new Error(`call window protocol ${protocolVersion} does not match the extension's ${CALL_WINDOW_PROTOCOL_VERSION}: reload the page`);
       }
-      const held = new Set(Array.isArray(mediaCallIds) ? mediaCallIds.filter((x) => typeof x === "string") : []);
+      const claimed: string[] = Array.isArray(mediaCallIds) ? mediaCallIds.filter((x): x is string => typeof x === "string") : [];
+      // Media the page still holds for calls that ended while it was away (their media.close
+      // went nowhere): tell it to close that now; such ids are not live media.
+      const held = new Set(claimed.filter((id) => this.mediaCalls.has(id)));
+      for (const stale of claimed.filter((id) => !held.has(id))) setTimeout(() => rpc.notify("media.close", { callId: stale }), 0);
       const current = this.active;
       if (current && current !== conn && current.mediaCallIds.size > 0) {
         // The window holding live media wins; the newcomer is told to stand down.

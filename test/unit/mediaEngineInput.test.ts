@@ -79,6 +79,25 @@ describe("call window input", () => {
     }
   });
 
+  it("a reconnecting page that still holds media for calls that ended meanwhile is told to close it, and those ids count for nothing", async () => {
+    const p = await page();
+    const notes: Array<{ method: string; params: unknown }> = [];
+    p.ws.on("message", (data) => {
+      const msg = JSON.parse(String(data));
+      if (msg.t === "note") notes.push({ method: msg.method, params: msg.params });
+    });
+    await p.request("window.hello", { ...hello, mediaCallIds: ["ended-while-away", 7] });
+    await sleep(100);
+    assert.deepEqual(notes.filter((n) => n.method === "media.close"), [{ method: "media.close", params: { callId: "ended-while-away" } }]);
+    // A stale id is not live media: a newer window is not told to stand down because of it.
+    const newer = await page();
+    const superseded: string[] = [];
+    newer.ws.on("message", (data) => JSON.parse(String(data)).method === "window.superseded" && superseded.push("newer"));
+    await newer.request("window.hello", hello);
+    await sleep(100);
+    assert.deepEqual(superseded, [], "the newer window stays");
+  });
+
   it("malformed notifications (params null, wrong types) are dropped and the socket stays usable", async () => {
     const p = await page();
     for (const method of ["call.action", "media.stats", "media.error", "window.closing"]) {
