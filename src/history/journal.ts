@@ -102,7 +102,7 @@ export function checkId(id: unknown): asserts id is string {
 }
 
 export function checkTime(value: unknown, name: string): asserts value is number {
-  if (!isTime(value)) throw new TypeError(`history: ${name} must be a finite number of epoch ms`);
+  if (!isTime(value)) throw new TypeError(`history: ${name} must be epoch ms a Date can hold (0 … 8.64e15)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,8 +241,11 @@ function isId(value: unknown): value is string {
   return typeof value === "string" && value !== "";
 }
 
+/** Epoch ms that a Date can hold (beyond ±8.64e15 toISOString() throws) and that is not before 1970. */
+const LATEST_TIME = 8.64e15;
+
 function isTime(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value);
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= LATEST_TIME;
 }
 
 function isStatus(value: unknown): value is number {

@@ -79,6 +79,19 @@ describe("history journal", () => {
         assert.equal(parseRecord(line), undefined, line);
       }
     });
+
+    it("refuses timestamps no Date can hold (they would break every view that formats them)", () => {
+      // new Date(t).toISOString() throws a RangeError beyond ±8.64e15 ms: one such record in the
+      // journal used to take the whole sidebar down.
+      for (const t of [1e300, 8.64e15 + 1, -1, -8.64e15 - 1]) {
+        const start = `{"op":"start","entry":{"id":"c1","accountId":"a","direction":"incoming","remote":{"uri":"sip:x@y"},"startedAt":${t}}}`;
+        assert.equal(parseRecord(start), undefined, start);
+        assert.equal(parseRecord(`{"op":"answer","id":"c1","at":${t}}`), undefined);
+        assert.equal(parseRecord(`{"op":"end","id":"c1","endedAt":${t},"outcome":"failed"}`), undefined);
+      }
+      assert.throws(() => checkTime(1e300, "at"), TypeError);
+      assert.ok(parseRecord(`{"op":"answer","id":"c1","at":${Date.UTC(2026, 0, 1)}}`), "ordinary times still parse");
+    });
   });
 
   describe("parseJournal", () => {
