@@ -265,6 +265,8 @@ async function appendLine(file: string, line: string): Promise<{ before: FileVer
     // O_APPEND: the write lands at the end whatever the position; loop only on a short write.
     let written = 0;
     while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
+    // On disk before the call goes on: a crash or power cut right after must not lose the record.
+    await handle.datasync();
     const end = await handle.stat();
     return { before, after: { ino: end.ino, size: end.size, mtimeMs: end.mtimeMs } };
   } finally {
@@ -275,8 +277,16 @@ async function appendLine(file: string, line: string): Promise<{ before: FileVer
 /** Replaces `file` atomically: readers see the old content or the new, never a half-written file. */
 async function replaceFile(file: string, content: string): Promise<void> {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(temp, content, { mode: FILE_MODE });
+  // The new content is on disk before the rename makes it the journal: otherwise a crash just
+  // after could leave an empty journal where the old one was.
   try {
+    const handle = await open(temp, "w", FILE_MODE);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         await rename(temp, file);

@@ -7,7 +7,8 @@
 // the file would see the tampered text; one that serves from memory shows what it held.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readlinkSync } from "node:fs";
+import { mkdtemp, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { HistoryStore } from "../../src/history/historyStore";
@@ -74,5 +75,59 @@ describe("history kept in memory", () => {
     assert.equal((await mine.list()).length, 1);
     await theirs.clear();
     assert.deepEqual(await mine.list(), []);
+  });
+});
+
+describe("history durability", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(path.join(os.tmpdir(), "history-sync-"))));
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  /** Records which files were flushed to disk (FileHandle sync/datasync), in order. */
+  async function watchSyncs(): Promise<{ synced: string[]; restore(): void }> {
+    const probe = await open(path.join(dir, "probe"), "w");
+    const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void>; datasync(): Promise<void> };
+    await probe.close();
+    const { sync, datasync } = proto;
+    const synced: string[] = [];
+    // FileHandle knows its fd, not its path: find the path from /proc when flushed.
+    const pathOf = (h: { fd: number }) => readlinkSync(`/proc/self/fd/${h.fd}`);
+    proto.sync = async function (this: { fd: number }) {
+      synced.push(path.basename(pathOf(this)));
+      return sync.call(this);
+    };
+    proto.datasync = async function (this: { fd: number }) {
+      synced.push(path.basename(pathOf(this)));
+      return datasync.call(this);
+    };
+    return { synced, restore: () => Object.assign(proto, { sync, datasync }) };
+  }
+
+  it("flushes every appended record to disk before the write counts as done", async function () {
+    if (process.platform !== "linux") this.skip(); // reads /proc/self/fd to name the flushed file
+    const watch = await watchSyncs();
+    try {
+      const store = new HistoryStore(dir);
+      await store.recordStart({ id: "c1", accountId: "a", direction: "outgoing", remote: { uri: "sip:x@y" }, startedAt: Date.now() });
+      assert.deepEqual(watch.synced, ["history.jsonl"]);
+    } finally {
+      watch.restore();
+    }
+  });
+
+  it("flushes the compacted journal before renaming it over the old one", async function () {
+    if (process.platform !== "linux") this.skip();
+    const store = new HistoryStore(dir, { maxEntries: 5, compactAtLines: 20 });
+    const watch = await watchSyncs();
+    try {
+      for (let i = 0; i < 15; i++) {
+        await store.recordStart({ id: `c${i}`, accountId: "a", direction: "outgoing", remote: { uri: "sip:x@y" }, startedAt: 1000 + i });
+        await store.recordEnd(`c${i}`, { endedAt: 2000 + i, outcome: "busy", status: 486, reason: "busy" });
+      }
+      assert.ok(watch.synced.some((f) => /^history\.jsonl\..*\.tmp$/.test(f)), `the temporary file was flushed (${watch.synced.join(" ")})`);
+      assert.equal((await store.list()).length, 5, "compaction happened");
+    } finally {
+      watch.restore();
+    }
   });
 });
