@@ -5,7 +5,8 @@ import { writable } from "svelte/store";
 import type { IceServer, MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
-import { PeerSession } from "./peerSession";
+import { Microphone } from "./microphone";
+import { PeerSession, SparePeer } from "./peerSession";
 import { TonePlayer } from "./tones";
 
 export const link = writable<{ state: LinkState; detail?: string }>({ state: "connecting" });
@@ -19,24 +20,68 @@ const tones = new TonePlayer();
 let incomingRinging = false;
 let lastCalls: CallView[] = [];
 
+// Kept ready while the window is connected, so a call starts without waiting for them: the
+// microphone capture (each call sends its own clone) and a peer connection with its ICE
+// candidates already gathered. Both are released when the window closes or stands down.
+const microphone = new Microphone();
+const spare = new SparePeer();
+let warm = false;
+/** The message shown when opening the microphone ahead of a call failed (cleared once it works). */
+let warmMicError: string | undefined;
+
 const connection = new HostConnection(
   () => [...sessions.keys()],
-  (state, detail) => link.set({ state, detail }),
+  (state, detail) => {
+    link.set({ state, detail });
+    if (state === "connected") warmUp();
+    else if (state === "superseded" || state === "failed") coolDown();
+  },
   (list) => applyCalls(list),
 );
 const rpc = connection.rpc;
 
+function warmUp(): void {
+  if (warm) return;
+  warm = true;
+  spare.prepare();
+  microphone.open().then(
+    () => clearWarmMicError(),
+    (err) => {
+      if (!warm) return;
+      // Said now, not only at the next call: the user can fix it before dialing.
+      warmMicError = err instanceof Error ? err.message : String(err);
+      mediaError.set(warmMicError);
+      rpc.notify("media.error", { message: warmMicError });
+    },
+  );
+}
+
+function coolDown(): void {
+  warm = false;
+  spare.discard();
+  microphone.release();
+}
+
+function clearWarmMicError(): void {
+  if (warmMicError === undefined) return;
+  mediaError.update((e) => (e === warmMicError ? undefined : e));
+  warmMicError = undefined;
+}
+
 function session(callId: string, iceServers: IceServer[]): PeerSession {
   let s = sessions.get(callId);
   if (!s) {
+    const servers = Array.isArray(iceServers) ? iceServers : [];
     s = new PeerSession(
       callId,
-      Array.isArray(iceServers) ? iceServers : [],
+      servers,
+      microphone,
       (stats) => {
         levels.update((l) => ({ ...l, [callId]: stats }));
         rpc.notify("media.stats", stats);
       },
       () => playbackBlocked.set(true),
+      warm ? spare.take(servers) : undefined,
     );
     sessions.set(callId, s);
   }
@@ -52,7 +97,9 @@ function reportError(callId: string | undefined, err: unknown): never {
 
 rpc.handle("media.getDescription", async ({ callId, hold, iceServers, iceGatheringTimeoutMs }) => {
   try {
-    return await session(callId, iceServers).getDescription(!!hold, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+    const description = await session(callId, iceServers).getDescription(!!hold, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+    clearWarmMicError();
+    return description;
   } catch (err) {
     return reportError(callId, err);
   }
@@ -77,6 +124,8 @@ rpc.on("media.close", ({ callId }) => {
     const { [callId]: _gone, ...rest } = l;
     return rest;
   });
+  // Between calls, not during one: the next call finds its peer connection ready.
+  if (warm) spare.prepare();
 });
 rpc.on("media.mute", ({ callId, muted }) => sessions.get(callId)?.setMuted(!!muted));
 rpc.on("media.dtmf", ({ callId, tones: t, durationMs, gapMs }) => {
@@ -112,7 +161,10 @@ export const actions = {
 };
 
 export function startEngine(): void {
-  addEventListener("pagehide", () => connection.closing());
+  addEventListener("pagehide", () => {
+    connection.closing();
+    coolDown();
+  });
   connection.connect();
 }
 

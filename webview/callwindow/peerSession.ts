@@ -2,14 +2,69 @@
 // play. Offer/answer follow the peer connection's signaling state, as sip.js's browser handler
 // does, so the host only forwards SDP and never has to track it.
 import type { IceServer, MediaStats, SdpType } from "../../src/protocol/callWindow";
+import type { Microphone } from "./microphone";
 
 /** How long to wait for more host candidates after the first one (see waitForIceGathering). */
 const HOST_CANDIDATE_SETTLE_MS = 40;
+/** A spare peer connection is replaced after this long, so its pooled candidates stay current. */
+const SPARE_MAX_AGE_MS = 120000;
+
+function peerConfiguration(iceServers: IceServer[], poolSize = 0): RTCConfiguration {
+  return { iceServers, bundlePolicy: "balanced", rtcpMuxPolicy: "require", iceCandidatePoolSize: poolSize };
+}
+
+/**
+ * One peer connection made before the call that will use it: its certificate is generated and
+ * its ICE candidates are gathered (iceCandidatePoolSize) while nobody waits, so the offer or
+ * answer carries them at once. It is made for the ICE servers of the last call (none until
+ * then, the default), replaced when it gets old, and a call with other servers makes its own.
+ */
+export class SparePeer {
+  private spare: { pc: RTCPeerConnection; key: string } | undefined;
+  private iceServers: IceServer[] = [];
+  private refresh: ReturnType<typeof setTimeout> | undefined;
+
+  /** Have a spare ready (for `iceServers`, else for those of the last call). */
+  prepare(iceServers: IceServer[] = this.iceServers): void {
+    this.iceServers = iceServers;
+    const key = JSON.stringify(iceServers);
+    if (this.spare?.key === key) return;
+    this.discard();
+    try {
+      this.spare = { pc: new RTCPeerConnection(peerConfiguration(iceServers, 1)), key };
+    } catch {
+      return; // e.g. a malformed ICE server: the call will report it when it makes its own
+    }
+    this.refresh = setTimeout(() => {
+      this.discard();
+      this.prepare();
+    }, SPARE_MAX_AGE_MS);
+  }
+
+  /** The spare if it was made for these ICE servers (the caller then owns it), else undefined. */
+  take(iceServers: IceServer[]): RTCPeerConnection | undefined {
+    this.iceServers = iceServers;
+    const spare = this.spare;
+    if (!spare || spare.key !== JSON.stringify(iceServers) || spare.pc.signalingState === "closed") return undefined;
+    this.spare = undefined;
+    clearTimeout(this.refresh);
+    return spare.pc;
+  }
+
+  /** Close the spare (the window is closing or stands down). */
+  discard(): void {
+    clearTimeout(this.refresh);
+    this.spare?.pc.close();
+    this.spare = undefined;
+  }
+}
 
 export class PeerSession {
   readonly pc: RTCPeerConnection;
   private readonly hostCandidatesOnly: boolean;
-  private local: MediaStream | undefined;
+  /** Our own clone of the shared microphone capture (see Microphone). */
+  private local: MediaStreamTrack | undefined;
+  private closed = false;
   private readonly remote = new MediaStream();
   readonly audio: HTMLAudioElement;
   private muted = false;
@@ -21,10 +76,13 @@ export class PeerSession {
   constructor(
     readonly callId: string,
     iceServers: IceServer[],
+    private readonly microphone: Microphone,
     private readonly onStats: (s: MediaStats) => void,
     private readonly onPlaybackBlocked: () => void,
+    /** A peer connection made ahead for these ICE servers (SparePeer), else one is made now. */
+    prepared?: RTCPeerConnection,
   ) {
-    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: "balanced", rtcpMuxPolicy: "require" });
+    this.pc = prepared ?? new RTCPeerConnection(peerConfiguration(iceServers));
     this.hostCandidatesOnly = iceServers.length === 0;
     this.audio = document.createElement("audio");
     this.audio.autoplay = true;
@@ -75,7 +133,7 @@ export class PeerSession {
 
   setMuted(muted: boolean): void {
     this.muted = muted;
-    for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
+    if (this.local) this.local.enabled = !muted;
   }
 
   get isMuted(): boolean {
@@ -122,9 +180,10 @@ export class PeerSession {
   }
 
   close(): void {
+    this.closed = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = undefined;
-    for (const track of this.local?.getTracks() ?? []) track.stop();
+    this.local?.stop(); // this call's clone only: the shared capture stays open for the next call
     this.pc.close();
     this.audio.srcObject = null;
     this.audio.remove();
@@ -132,26 +191,21 @@ export class PeerSession {
 
   private async ensureMicrophone(): Promise<void> {
     if (this.local) return;
-    let stream: MediaStream;
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true }, video: false });
-    } catch (err) {
-      const name = (err as DOMException)?.name;
-      if (name === "NotAllowedError") throw new Error("microphone access was denied — allow it for this page and try again");
-      if (name === "NotFoundError") throw new Error("no microphone found");
-      throw new Error(`cannot open the microphone: ${(err as Error)?.message ?? err}`);
+    const track = await this.microphone.track();
+    if (this.closed || this.local) {
+      track.stop(); // the call ended (or another request got here first) meanwhile
+      if (this.closed) throw new Error("the call ended");
+      return;
     }
-    this.local = stream;
-    for (const track of stream.getAudioTracks()) {
-      track.enabled = !this.muted;
-      // Reuse a transceiver the remote offer created, so the answer stays one m-line.
-      const free = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && !t.sender.track);
-      if (free) {
-        await free.sender.replaceTrack(track);
-        free.direction = "sendrecv";
-      } else {
-        this.pc.addTrack(track, stream);
-      }
+    this.local = track;
+    track.enabled = !this.muted;
+    // Reuse a transceiver the remote offer created, so the answer stays one m-line.
+    const free = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && !t.sender.track);
+    if (free) {
+      await free.sender.replaceTrack(track);
+      free.direction = "sendrecv";
+    } else {
+      this.pc.addTrack(track, new MediaStream([track]));
     }
   }
 
