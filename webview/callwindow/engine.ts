@@ -6,7 +6,8 @@ import type { IceServer, MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
 import { Microphone } from "./microphone";
-import { PeerSession, SparePeer } from "./peerSession";
+import { PeerSession, type PreparedPeer } from "./peerSession";
+import { Prewarm } from "./prewarm";
 import { TonePlayer } from "./tones";
 
 export const link = writable<{ state: LinkState; detail?: string }>({ state: "connecting" });
@@ -21,10 +22,9 @@ let incomingRinging = false;
 let lastCalls: CallView[] = [];
 
 // Kept ready while the window is connected, so a call starts without waiting for them: the
-// microphone capture (each call sends its own clone) and a peer connection with its ICE
-// candidates already gathered. Both are released when the window closes or stands down.
+// microphone capture (each call sends its own clone) and the next call's peer connection
+// (see Prewarm). Both are released when the window closes or stands down.
 const microphone = new Microphone();
-const spare = new SparePeer();
 let warm = false;
 /** The message shown when opening the microphone ahead of a call failed (cleared once it works). */
 let warmMicError: string | undefined;
@@ -39,11 +39,14 @@ const connection = new HostConnection(
   (list) => applyCalls(list),
 );
 const rpc = connection.rpc;
+const prewarm = new Prewarm(microphone, (spare) => rpc.notify("media.spare", { spare }));
+/** Calls whose prepared media was gone when the host claimed it: they are being hung up. */
+const lostCalls = new Set<string>();
 
 function warmUp(): void {
+  prewarm.start(); // also after a reconnect: the host forgot the offer we had advertised
   if (warm) return;
   warm = true;
-  spare.prepare();
   microphone.open().then(
     () => clearWarmMicError(),
     (err) => {
@@ -58,7 +61,7 @@ function warmUp(): void {
 
 function coolDown(): void {
   warm = false;
-  spare.discard();
+  prewarm.stop();
   microphone.release();
 }
 
@@ -71,20 +74,26 @@ function clearWarmMicError(): void {
 function session(callId: string, iceServers: IceServer[]): PeerSession {
   let s = sessions.get(callId);
   if (!s) {
+    if (lostCalls.has(callId)) throw new Error("this call's media was lost");
     const servers = Array.isArray(iceServers) ? iceServers : [];
-    s = new PeerSession(
-      callId,
-      servers,
-      microphone,
-      (stats) => {
-        levels.update((l) => ({ ...l, [callId]: stats }));
-        rpc.notify("media.stats", stats);
-      },
-      () => playbackBlocked.set(true),
-      warm ? spare.take(servers) : undefined,
-    );
-    sessions.set(callId, s);
+    s = newSession(callId, servers, warm ? prewarm.take(servers) : undefined);
   }
+  return s;
+}
+
+function newSession(callId: string, iceServers: IceServer[], prepared: PreparedPeer | undefined): PeerSession {
+  const s = new PeerSession(
+    callId,
+    iceServers,
+    microphone,
+    (stats) => {
+      levels.update((l) => ({ ...l, [callId]: stats }));
+      rpc.notify("media.stats", stats);
+    },
+    () => playbackBlocked.set(true),
+    prepared,
+  );
+  sessions.set(callId, s);
   return s;
 }
 
@@ -112,6 +121,20 @@ rpc.handle("media.setDescription", async ({ callId, sdp, iceServers }) => {
     return reportError(callId, err);
   }
 });
+rpc.on("media.claim", ({ callId, spareId }) => {
+  if (typeof callId !== "string" || sessions.has(callId)) return;
+  const prepared = prewarm.claim(String(spareId));
+  if (prepared) {
+    newSession(callId, prepared.iceServers, prepared);
+    return;
+  }
+  // The host already sent this offer in an INVITE, but we no longer hold its peer connection.
+  lostCalls.add(callId);
+  const message = "the call window lost the media prepared for this call; it was hung up";
+  mediaError.set(message);
+  rpc.notify("media.error", { callId, message });
+  rpc.notify("call.hangup", { callId });
+});
 rpc.handle("media.rollback", async ({ callId }) => {
   await sessions.get(callId)?.rollback();
   return null;
@@ -120,12 +143,13 @@ rpc.handle("media.stats", async ({ callId }) => (sessions.get(callId) ? await se
 rpc.on("media.close", ({ callId }) => {
   sessions.get(callId)?.close();
   sessions.delete(callId);
+  lostCalls.delete(callId);
   levels.update((l) => {
     const { [callId]: _gone, ...rest } = l;
     return rest;
   });
   // Between calls, not during one: the next call finds its peer connection ready.
-  if (warm) spare.prepare();
+  if (warm && sessions.size === 0) prewarm.replenish();
 });
 rpc.on("media.mute", ({ callId, muted }) => sessions.get(callId)?.setMuted(!!muted));
 rpc.on("media.dtmf", ({ callId, tones: t, durationMs, gapMs }) => {

@@ -6,57 +6,48 @@ import type { Microphone } from "./microphone";
 
 /** How long to wait for more host candidates after the first one (see waitForIceGathering). */
 const HOST_CANDIDATE_SETTLE_MS = 40;
-/** A spare peer connection is replaced after this long, so its pooled candidates stay current. */
-const SPARE_MAX_AGE_MS = 120000;
 
-function peerConfiguration(iceServers: IceServer[], poolSize = 0): RTCConfiguration {
+export function peerConfiguration(iceServers: IceServer[], poolSize = 0): RTCConfiguration {
   return { iceServers, bundlePolicy: "balanced", rtcpMuxPolicy: "require", iceCandidatePoolSize: poolSize };
 }
 
 /**
- * One peer connection made before the call that will use it: its certificate is generated and
- * its ICE candidates are gathered (iceCandidatePoolSize) while nobody waits, so the offer or
- * answer carries them at once. It is made for the ICE servers of the last call (none until
- * then, the default), replaced when it gets old, and a call with other servers makes its own.
+ * Wait until the offer/answer carries enough candidates. Never longer than `timeoutMs`.
+ * Without STUN/TURN servers only host candidates can exist, and a browser produces them all
+ * at once: so after the first one we only wait a short settle time (when `settleEarly`),
+ * instead of the gathering-complete event that also waits on TCP and other slow probes (≈100 ms).
  */
-export class SparePeer {
-  private spare: { pc: RTCPeerConnection; key: string } | undefined;
-  private iceServers: IceServer[] = [];
-  private refresh: ReturnType<typeof setTimeout> | undefined;
-
-  /** Have a spare ready (for `iceServers`, else for those of the last call). */
-  prepare(iceServers: IceServer[] = this.iceServers): void {
-    this.iceServers = iceServers;
-    const key = JSON.stringify(iceServers);
-    if (this.spare?.key === key) return;
-    this.discard();
-    try {
-      this.spare = { pc: new RTCPeerConnection(peerConfiguration(iceServers, 1)), key };
-    } catch {
-      return; // e.g. a malformed ICE server: the call will report it when it makes its own
+export function waitForIceGathering(pc: RTCPeerConnection, settleEarly: boolean, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    let settle: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      clearTimeout(settle);
+      pc.removeEventListener("icegatheringstatechange", onState);
+      pc.removeEventListener("icecandidate", onCandidate);
+      resolve();
+    };
+    const onState = () => pc.iceGatheringState === "complete" && done();
+    const onCandidate = (ev: RTCPeerConnectionIceEvent) => {
+      if (!ev.candidate) return done();
+      if (settleEarly && !settle) settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
+    };
+    // Never hold a call hostage to a slow STUN/TURN server: send what we have.
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", onState);
+    pc.addEventListener("icecandidate", onCandidate);
+    if (settleEarly && /\r\na=candidate:/.test(pc.localDescription?.sdp ?? "")) {
+      settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
     }
-    this.refresh = setTimeout(() => {
-      this.discard();
-      this.prepare();
-    }, SPARE_MAX_AGE_MS);
-  }
+  });
+}
 
-  /** The spare if it was made for these ICE servers (the caller then owns it), else undefined. */
-  take(iceServers: IceServer[]): RTCPeerConnection | undefined {
-    this.iceServers = iceServers;
-    const spare = this.spare;
-    if (!spare || spare.key !== JSON.stringify(iceServers) || spare.pc.signalingState === "closed") return undefined;
-    this.spare = undefined;
-    clearTimeout(this.refresh);
-    return spare.pc;
-  }
-
-  /** Close the spare (the window is closing or stands down). */
-  discard(): void {
-    clearTimeout(this.refresh);
-    this.spare?.pc.close();
-    this.spare = undefined;
-  }
+/** A peer connection made before its call (see Prewarm), possibly with the call's microphone track. */
+export interface PreparedPeer {
+  pc: RTCPeerConnection;
+  /** Already added to `pc`; the session owns it from now on. */
+  track?: MediaStreamTrack;
 }
 
 export class PeerSession {
@@ -79,10 +70,11 @@ export class PeerSession {
     private readonly microphone: Microphone,
     private readonly onStats: (s: MediaStats) => void,
     private readonly onPlaybackBlocked: () => void,
-    /** A peer connection made ahead for these ICE servers (SparePeer), else one is made now. */
-    prepared?: RTCPeerConnection,
+    /** A peer connection made ahead for these ICE servers (Prewarm), else one is made now. */
+    prepared?: PreparedPeer,
   ) {
-    this.pc = prepared ?? new RTCPeerConnection(peerConfiguration(iceServers));
+    this.pc = prepared?.pc ?? new RTCPeerConnection(peerConfiguration(iceServers));
+    this.local = prepared?.track;
     this.hostCandidatesOnly = iceServers.length === 0;
     this.audio = document.createElement("audio");
     this.audio.autoplay = true;
@@ -116,7 +108,7 @@ export class PeerSession {
       type = "offer";
       await this.pc.setLocalDescription(await this.pc.createOffer());
     }
-    await this.waitForIceGathering(iceGatheringTimeoutMs);
+    await waitForIceGathering(this.pc, this.hostCandidatesOnly, iceGatheringTimeoutMs);
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error("no local description");
     return { sdp, type };
@@ -207,38 +199,6 @@ export class PeerSession {
     } else {
       this.pc.addTrack(track, new MediaStream([track]));
     }
-  }
-
-  /**
-   * Wait until the offer/answer carries enough candidates. Never longer than `timeoutMs`.
-   * Without STUN/TURN servers only host candidates can exist, and a browser produces them all
-   * at once: so after the first one we only wait a short settle time, instead of the
-   * gathering-complete event that also waits on TCP and other slow probes (≈100 ms).
-   */
-  private waitForIceGathering(timeoutMs: number): Promise<void> {
-    if (this.pc.iceGatheringState === "complete") return Promise.resolve();
-    return new Promise((resolve) => {
-      let settle: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
-        clearTimeout(timer);
-        clearTimeout(settle);
-        this.pc.removeEventListener("icegatheringstatechange", onState);
-        this.pc.removeEventListener("icecandidate", onCandidate);
-        resolve();
-      };
-      const onState = () => this.pc.iceGatheringState === "complete" && done();
-      const onCandidate = (ev: RTCPeerConnectionIceEvent) => {
-        if (!ev.candidate) return done();
-        if (this.hostCandidatesOnly && !settle) settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
-      };
-      // Never hold a call hostage to a slow STUN/TURN server: send what we have.
-      const timer = setTimeout(done, timeoutMs);
-      this.pc.addEventListener("icegatheringstatechange", onState);
-      this.pc.addEventListener("icecandidate", onCandidate);
-      if (this.hostCandidatesOnly && /\r\na=candidate:/.test(this.pc.localDescription?.sdp ?? "")) {
-        settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
-      }
-    });
   }
 
   private async reportStats(): Promise<void> {
