@@ -24,7 +24,9 @@ let lastCalls: CallView[] = [];
 // Kept ready while the window is connected, so a call starts without waiting for them: the
 // microphone capture (each call sends its own clone) and the next call's peer connection
 // (see Prewarm). Both are released when the window closes or stands down.
-const microphone = new Microphone();
+const microphone = new Microphone(() => {
+  if (warm) prewarm.microphoneEnded();
+});
 let warm = false;
 /** The message shown when opening the microphone ahead of a call failed (cleared once it works). */
 let warmMicError: string | undefined;
@@ -130,7 +132,7 @@ rpc.on("media.claim", ({ callId, spareId }) => {
   }
   // The host already sent this offer in an INVITE, but we no longer hold its peer connection.
   lostCalls.add(callId);
-  const message = "the call window lost the media prepared for this call; it was hung up";
+  const message = "the call window no longer had the media it prepared for this call (was the microphone unplugged?); the call was hung up";
   mediaError.set(message);
   rpc.notify("media.error", { callId, message });
   rpc.notify("call.hangup", { callId });
@@ -197,5 +199,6 @@ export function startEngine(): void {
   sessions,
   stats: async () => Promise.all([...sessions.values()].map((s) => s.stats())),
   tone: () => tones.playing ?? null,
+  microphoneLive: () => microphone.live,
   simulateDrop: () => connection.simulateDrop(),
 };

@@ -14,6 +14,9 @@ export class Microphone {
   /** Bumped by release(): a capture that finishes opening after it is stopped at once. */
   private generation = 0;
 
+  /** `onEnded`: the capture ended by itself (device unplugged, access revoked). */
+  constructor(private readonly onEnded?: () => void) {}
+
   /** A new track for one call, fed by the shared capture (opened if needed). */
   async track(): Promise<MediaStreamTrack> {
     return (await this.source()).clone();
@@ -24,7 +27,8 @@ export class Microphone {
     await this.source();
   }
 
-  get isOpen(): boolean {
+  /** Whether the shared capture is open (for the page's debug hook and tests). */
+  get live(): boolean {
     return this.capture?.readyState === "live";
   }
 
@@ -61,6 +65,11 @@ export class Microphone {
       throw new Error("the microphone was released: the call window is closing");
     }
     this.capture = track;
+    track.addEventListener("ended", () => {
+      if (this.capture !== track) return;
+      this.capture = undefined;
+      this.onEnded?.();
+    });
     return track;
   }
 }

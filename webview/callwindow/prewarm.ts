@@ -106,7 +106,18 @@ export class Prewarm {
         offer = w.offer;
       }
     }
+    if (offer?.track.readyState === "ended") {
+      this.close(offer); // its microphone went away: the call must not go out silent
+      offer = undefined;
+    }
     return offer && { pc: offer.pc, track: offer.track, iceServers: offer.iceServers };
+  }
+
+  /** The microphone capture ended: the prepared offer's track is dead, make a new one. */
+  microphoneEnded(): void {
+    if (!this.offer) return;
+    this.withdraw();
+    this.replenish();
   }
 
   /** A pooled peer connection for a call with these ICE servers, if one fits. */
