@@ -226,10 +226,13 @@ async function main(): Promise<number> {
     if (!Number.isFinite(heapPlain.tuned)) missing.push("sip.js tuned page heap");
 
     const o = med("ours", "incall");
+    // The same round's calls ran back to back under the same machine load: the median of their
+    // ratios is the steadier figure on a busy machine; the goals are judged on the table's.
+    const paired = (v: Variant) => median(samples.ours.map((s, i) => s.incall / samples[v][i].incall));
     for (const v of ["standard", "tuned"] as const) {
       const r = o / med(v, "incall");
       const verdict = Number.isFinite(r) ? (r <= GOALS[v] ? "met" : "not met") : "not measured";
-      console.log(`goal dial → incall ≤ ${GOALS[v]}× ${LABEL[v]}: ${ratio(o, med(v, "incall"))} — ${verdict}`);
+      console.log(`goal dial → incall ≤ ${GOALS[v]}× ${LABEL[v]}: ${ratio(o, med(v, "incall"))} — ${verdict} (median of per-round ratios ${ratio(paired(v), 1)})`);
     }
     console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
     if (missing.length) {
