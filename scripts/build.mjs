@@ -59,8 +59,9 @@ const tests = (dir, extraExternal = []) => ({
 const configs = [host, webview("sidebar"), webview("callwindow")];
 if (withTests) {
   rmSync(join(root, "out/test"), { recursive: true, force: true });
-  // The benchmark's baseline page (plain sip.js in the browser).
-  configs.push({ ...common, minify: false, entryPoints: ["test/bench/page/plainSipjs.ts"], outfile: "out/test/bench/page/plainSipjs.js", platform: "browser", format: "iife", target: "es2022" });
+  // The benchmark's baseline pages (plain sip.js in the browser), minified like our call window
+  // so that both pages' heaps hold production code.
+  configs.push({ ...common, entryPoints: ["test/bench/page/plainSipjs.ts"], outfile: "out/test/bench/page/plainSipjs.js", platform: "browser", format: "iife", target: "es2022" });
   for (const dir of ["test/unit", "test/integration", "test/vscode/suite", "test/e2e", "test/bench"]) {
     const c = tests(dir);
     if (c.entryPoints.length) configs.push(c);

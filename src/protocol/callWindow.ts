@@ -54,6 +54,8 @@ export interface HostToWindow {
   };
   notes: {
     "media.close": { callId: string };
+    /** The host sent the window's spare offer (see "media.spare") in this call's INVITE. */
+    "media.claim": { callId: string; spareId: string };
     "media.mute": { callId: string; muted: boolean };
     /** RFC 4733 tones through the RTP sender. */
     "media.dtmf": { callId: string; tones: string; durationMs: number; gapMs: number };
@@ -79,6 +81,12 @@ export interface WindowToHost {
     /** What the user clicked in the window (the one action table). */
     "call.action": CallAction;
     "media.stats": MediaStats;
+    /**
+     * An offer the window prepared ahead (microphone track added, candidates gathered) that the
+     * host may send in its next outgoing INVITE instead of asking for one; null withdraws it.
+     * The host then says which call took it ("media.claim").
+     */
+    "media.spare": { spare: { id: string; sdp: string; iceServers: IceServer[] } | null };
     /** A media failure the user should hear about (e.g. microphone denied). */
     "media.error": { callId?: string; message: string };
     /** The page is being closed or reloaded by the user. */

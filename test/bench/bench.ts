@@ -1,27 +1,69 @@
-// `npm run bench`: speed and memory figures from one run on the local PBX, each set against a
-// plain sip.js page measured in the same run, same Chromium, same PBX, same callee (baresip).
+// `npm run bench`: speed and memory figures from one run on the local PBX, each set against two
+// plain sip.js pages measured in the same run, same Chromium, same PBX, same callee (baresip):
+//   ours             the extension: SIP in the host (Node), media in the call window page
+//   sip.js standard  plain sip.js page, its Web SessionDescriptionHandler as shipped (no STUN,
+//                    waits for ICE gathering to complete, capped at 500 ms)
+//   sip.js tuned     the same page with our early ICE cut-off (SDP 40 ms after the first host
+//                    candidate, from sip.js's candidate hook) — see test/bench/page/plainSipjs.ts
+// Figures:
 //   dial → incall       ours: softphone.calls.dial() → state incall (host SIP + call-window media)
 //                       plain: inviter.invite() → Established (everything in one page)
 //   dial → first audio  until the first remote RTP packet (remote track unmute)
+//   memory              JS heap after a forced GC: ours = host heap growth of the SIP stack
+//                       (Softphone created, registered, all calls made) + the call window page;
+//                       plain = the whole plain page
 //   activation          activate() in real VS Code (code-server), and until accounts started
-//   bundle sizes, heap of the call window page vs the plain page, host heap of the SIP stack
-// Target: dial → incall median within 1.2× the plain page. Exit code 1 when missed.
+//   bundle sizes
+// Every round makes one call per variant; the order alternates (ours first on even rounds, last
+// on odd ones) and every call ends the same way: held HOLD_MS, BYE from the caller, then wait for
+// the call to be cleared/terminated and for baresip to have no call left.
+// Goals (informational, printed): dial → incall ≤ 0.5× sip.js standard and ≤ 0.8× sip.js tuned.
+// Exit code: 0 when every figure was measured, 1 when one could not be, 2 when the run crashed.
 import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import * as http from "node:http";
 import { join, resolve } from "node:path";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import type { Page } from "playwright-core";
 import { Softphone } from "../../src/softphone";
 import { consoleLogger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
-import { PBX, startPbx } from "../support/pbx";
+import { PBX, startPbx, type Pbx } from "../support/pbx";
 import { sleep, waitFor } from "../support/wait";
 
 const REPO = resolve(__dirname, "../../..");
 const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "bench");
-const N = Number(process.env.BENCH_CALLS ?? 7);
+const N = Number(process.env.BENCH_CALLS ?? 9);
 const HOLD_MS = 400;
-const TARGET_RATIO = 1.2;
+const GOALS = { standard: 0.5, tuned: 0.8 } as const;
+
+type Variant = "ours" | "standard" | "tuned";
+const LABEL: Record<Variant, string> = { ours: "ours", standard: "sip.js standard", tuned: "sip.js tuned" };
+interface Sample {
+  incall: number;
+  audio: number;
+}
+
+v8.setFlagsFromString("--expose-gc");
+const hostGc = vm.runInNewContext("gc") as () => void;
+/** Host heap after full garbage collections (twice: weak references and finalizers settle). */
+function hostHeap(): number {
+  hostGc();
+  hostGc();
+  return process.memoryUsage().heapUsed;
+}
+/** A page's JS heap after a full GC (Chromium runs with --js-flags=--expose-gc). */
+function pageHeap(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const mem = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+    if (!gc || !mem) return NaN;
+    gc();
+    gc();
+    return mem.usedJSHeapSize;
+  });
+}
 
 const median = (xs: number[]) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -29,6 +71,8 @@ const median = (xs: number[]) => {
 };
 const kib = (file: string) => (existsSync(file) ? `${(statSync(file).size / 1024).toFixed(1)} KiB` : "missing");
 const fmt = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : "n/a");
+const mib = (b: number) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MiB` : "n/a");
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "n/a");
 
 function servePlainPage(): Promise<{ url: string; close(): void }> {
   const dir = join(REPO, "out/test/bench/page");
@@ -41,10 +85,6 @@ function servePlainPage(): Promise<{ url: string; close(): void }> {
     } else res.writeHead(404).end();
   });
   return new Promise((r) => server.listen(0, "127.0.0.1", () => r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() })));
-}
-
-async function jsHeap(page: Page): Promise<number> {
-  return page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN);
 }
 
 function activationFigures(): { activationMs?: number; readyMs?: number; error?: string } {
@@ -62,94 +102,146 @@ function activationFigures(): { activationMs?: number; readyMs?: number; error?:
   }
 }
 
+/** Between calls: the callee has hung up too, so no call overlaps the next one. */
+async function calleeIdle(pbx: Pbx): Promise<void> {
+  await waitFor("baresip idle", async () => /calls \(0\)/i.test(await pbx.baresip("listcalls")), 5000, 20);
+}
+
 async function main(): Promise<number> {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   const pbx = await startPbx(join(runDir, "pbx"));
-  const browser = await launchBrowser(runDir, ["--enable-precise-memory-info"]);
+  const browser = await launchBrowser(runDir, ["--enable-precise-memory-info", "--js-flags=--expose-gc"]);
   const plain = await servePlainPage();
   let windowPage: Page | undefined;
-  const heapBefore = process.memoryUsage().heapUsed;
-  const phone = new Softphone({
-    log: { ...consoleLogger("bench"), info: () => undefined },
-    historyDir: join(runDir, "history"),
-    webviewDir: join(REPO, "dist/webview"),
-    mediaDir: join(REPO, "media"),
-    password: async (id) => (PBX.users as Record<string, string>)[id],
-    openWindow: async (url) => {
-      windowPage = await browser.newPage();
-      await windowPage.goto(url);
-    },
-    settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
-  });
+  let phone: Softphone | undefined;
   try {
-    await phone.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
-    await waitFor("alice registered", () => phone.getState().accounts[0]?.state === "registered");
-    const plainPage = await browser.newPage();
-    await plainPage.goto(plain.url);
-    await plainPage.evaluate(([ws, pw, domain]) => (globalThis as any).plainSipjs.register(ws, "bob", pw, domain), [PBX.ws, PBX.users.bob, PBX.domain]);
+    // The plain pages first, so the host heap baseline below already holds their playwright side.
+    const plainPages = {} as Record<"standard" | "tuned", Page>;
+    for (const [mode, user] of [["standard", "bob"], ["tuned", "carol"]] as const) {
+      const page = await browser.newPage();
+      await page.goto(plain.url);
+      await page.evaluate(([ws, u, pw, domain, m]) => (globalThis as any).plainSipjs.register(ws, u, pw, domain, m), [PBX.ws, user, PBX.users[user], PBX.domain, mode] as const);
+      plainPages[mode] = page;
+    }
 
-    const ours = { incall: [] as number[], audio: [] as number[] };
-    const base = { incall: [] as number[], audio: [] as number[] };
-    const oursCall = async () => {
+    const heapBefore = hostHeap();
+    phone = new Softphone({
+      log: { ...consoleLogger("bench"), info: () => undefined },
+      historyDir: join(runDir, "history"),
+      webviewDir: join(REPO, "dist/webview"),
+      mediaDir: join(REPO, "media"),
+      password: async (id) => (PBX.users as Record<string, string>)[id],
+      openWindow: async (url) => {
+        windowPage = await browser.newPage();
+        await windowPage.goto(url);
+      },
+      settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
+    });
+    const sp = phone;
+    await sp.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
+    await waitFor("alice registered", () => sp.getState().accounts[0]?.state === "registered");
+
+    const oursCall = async (): Promise<Sample> => {
       // Observed through the change event, as the status bar and sidebar see it.
       let incallAt = 0;
-      const sub = phone.calls.onDidChange(() => {
-        if (!incallAt && phone.calls.views().some((c) => c.state === "incall")) incallAt = Date.now();
+      const sub = sp.calls.onDidChange(() => {
+        if (!incallAt && sp.calls.views().some((c) => c.state === "incall")) incallAt = Date.now();
       });
       const t0 = Date.now();
-      const id = await phone.calls.dial(PBX.phone);
+      const id = await sp.calls.dial(PBX.phone);
       const inc = await waitFor("incall", () => incallAt, 15000, 5);
       sub.dispose();
-      const st = await waitFor("first packet", async () => (await phone.media.stats(id))?.firstPacketAt, 5000, 10);
+      const st = await waitFor("first packet", async () => (await sp.media.stats(id))?.firstPacketAt, 5000, 10).catch(() => NaN);
       await sleep(HOLD_MS);
-      await phone.calls.hangup(id);
-      await waitFor("cleared", () => phone.calls.get(id)?.state === "cleared");
+      await sp.calls.hangup(id);
+      await waitFor("cleared", () => sp.calls.get(id)?.state === "cleared", 15000, 5);
       return { incall: inc - t0, audio: st - t0 };
     };
-    const plainCall = () => plainPage.evaluate(([target, hold]) => (globalThis as any).plainSipjs.call(target, hold), [`sip:${PBX.phone}@${PBX.domain}`, HOLD_MS] as const);
+    const plainCall = async (mode: "standard" | "tuned"): Promise<Sample> => {
+      const r = (await plainPages[mode].evaluate(([target, hold]) => (globalThis as any).plainSipjs.call(target, hold), [`sip:${PBX.phone}@${PBX.domain}`, HOLD_MS] as const)) as {
+        incallMs: number;
+        firstAudioMs: number | null;
+      };
+      return { incall: r.incallMs, audio: r.firstAudioMs ?? NaN };
+    };
+    const run = async (v: Variant): Promise<Sample> => {
+      const s = v === "ours" ? await oursCall() : await plainCall(v);
+      await calleeIdle(pbx);
+      await sleep(300);
+      return s;
+    };
 
     // Warm-up (first getUserMedia, codec init, the call window opening) is not counted.
-    await oursCall();
-    await plainCall();
+    for (const v of ["ours", "standard", "tuned"] as const) await run(v);
+    const samples: Record<Variant, Sample[]> = { ours: [], standard: [], tuned: [] };
     for (let i = 0; i < N; i++) {
-      const a = await oursCall();
-      ours.incall.push(a.incall);
-      ours.audio.push(a.audio);
-      await sleep(300);
-      const b = (await plainCall()) as { incallMs: number; firstAudioMs: number };
-      base.incall.push(b.incallMs);
-      base.audio.push(b.firstAudioMs);
-      await sleep(300);
+      const order: Variant[] = i % 2 === 0 ? ["ours", "standard", "tuned"] : ["tuned", "standard", "ours"];
+      for (const v of order) samples[v].push(await run(v));
     }
-    const heapHost = process.memoryUsage().heapUsed - heapBefore;
-    const heapWindow = windowPage ? await jsHeap(windowPage) : NaN;
-    const heapPlain = await jsHeap(plainPage);
+
+    const heapHost = hostHeap() - heapBefore;
+    const heapWindow = windowPage ? await pageHeap(windowPage) : NaN;
+    const heapOurs = heapHost + heapWindow;
+    const heapPlain = { standard: await pageHeap(plainPages.standard), tuned: await pageHeap(plainPages.tuned) };
     const act = activationFigures();
 
-    const rows: Array<[string, number, number]> = [
-      ["dial → incall (median)", median(ours.incall), median(base.incall)],
-      ["dial → first audio (median)", median(ours.audio), median(base.audio)],
-    ];
-    console.log(`\nSoftphone benchmark — ${N} calls each to baresip through Kamailio + rtpengine, same Chromium`);
-    console.log(`${"".padEnd(30)}${"ours".padStart(10)}${"plain sip.js".padStart(14)}${"ratio".padStart(8)}`);
-    for (const [name, a, b] of rows) console.log(`${name.padEnd(30)}${fmt(a).padStart(10)}${fmt(b).padStart(14)}${(a / b).toFixed(2).padStart(8)}`);
-    console.log(`  all ours dial→incall:   ${ours.incall.map((x) => x.toFixed(0)).join(" ")}`);
-    console.log(`  all plain dial→incall:  ${base.incall.map((x) => x.toFixed(0)).join(" ")}`);
-    console.log(`page JS heap                  ${(heapWindow / 1048576).toFixed(1).padStart(7)} MiB ${(heapPlain / 1048576).toFixed(1).padStart(10)} MiB ${(heapWindow / heapPlain).toFixed(2).padStart(7)}`);
-    console.log(`host heap growth (SIP stack, ${N + 1} calls): ${(heapHost / 1048576).toFixed(1)} MiB`);
-    if (act.error) console.log(`extension activation: not measured (${act.error})`);
-    else console.log(`extension activation: activate() ${fmt(act.activationMs ?? NaN)}, activation → accounts started ${fmt(act.readyMs ?? NaN)} (real VS Code, code-server)`);
-    console.log(
-      `bundles: dist/extension.js ${kib(join(REPO, "dist/extension.js"))}, dist/webview/callwindow.js ${kib(join(REPO, "dist/webview/callwindow.js"))}, ` +
-        `dist/webview/sidebar.js ${kib(join(REPO, "dist/webview/sidebar.js"))}, dist/softphone.vsix ${kib(join(REPO, "dist/softphone.vsix"))}`,
-    );
-    const ratio = median(ours.incall) / median(base.incall);
-    const ok = ratio <= TARGET_RATIO;
-    console.log(`target dial → incall ≤ ${TARGET_RATIO}× plain sip.js: ${ratio.toFixed(2)}× — ${ok ? "met" : "MISSED"}`);
-    return ok ? 0 : 1;
+    // ---- report ----
+    const missing: string[] = [];
+    for (const v of ["ours", "standard", "tuned"] as const) {
+      samples[v].forEach((s, i) => {
+        if (!Number.isFinite(s.incall)) missing.push(`${LABEL[v]} call ${i + 1}: dial → incall`);
+        if (!Number.isFinite(s.audio)) missing.push(`${LABEL[v]} call ${i + 1}: dial → first audio`);
+      });
+    }
+    const med = (v: Variant, k: keyof Sample) => median(samples[v].map((s) => s[k]));
+    const W = [30, 10, 17, 7, 14, 7];
+    const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(W[0]) : c.padStart(W[i]))).join("");
+    console.log(`\nSoftphone benchmark — ${N} calls per variant (+1 warm-up each) to baresip through Kamailio + rtpengine, same Chromium, order alternating per round`);
+    console.log(`  ours            = this extension: SIP in the extension host, media in the call window page`);
+    console.log(`  sip.js standard = plain sip.js page as a developer gets it: Web SessionDescriptionHandler as shipped,`);
+    console.log(`                    no STUN, waits for ICE gathering to complete (capped at 500 ms)`);
+    console.log(`  sip.js tuned    = the same page plus our early ICE cut-off: SDP 40 ms after the first host candidate`);
+    console.log(`                    (sip.js candidate hook), i.e. the same ICE policy as ours`);
+    console.log(row(["", "ours", "sip.js standard", "ratio", "sip.js tuned", "ratio"]));
+    for (const [name, k] of [["dial → incall (median)", "incall"], ["dial → first audio (median)", "audio"]] as const) {
+      const o = med("ours", k), s = med("standard", k), t = med("tuned", k);
+      console.log(row([name, fmt(o), fmt(s), ratio(o, s), fmt(t), ratio(o, t)]));
+    }
+    console.log(row(["JS heap after GC", mib(heapOurs), mib(heapPlain.standard), ratio(heapOurs, heapPlain.standard), mib(heapPlain.tuned), ratio(heapOurs, heapPlain.tuned)]));
+    console.log(`  ours heap = host growth of the SIP stack ${mib(heapHost)} (${N + 1} calls) + call window page ${mib(heapWindow)}; plain = whole page`);
+    for (const v of ["ours", "standard", "tuned"] as const) {
+      console.log(`  all ${`${LABEL[v]}`.padEnd(16)} dial→incall: ${samples[v].map((s) => s.incall.toFixed(0)).join(" ")}   first audio: ${samples[v].map((s) => s.audio.toFixed(0)).join(" ")}`);
+    }
+    if (act.error || !Number.isFinite(act.activationMs) || !Number.isFinite(act.readyMs)) {
+      console.log(`extension activation: not measured (${act.error ?? "no figures"})`);
+      missing.push("extension activation");
+    } else console.log(`extension activation: activate() ${fmt(act.activationMs!)}, activation → accounts started ${fmt(act.readyMs!)} (real VS Code, code-server)`);
+    const bundles = ["dist/extension.js", "dist/webview/callwindow.js", "dist/webview/sidebar.js", "dist/softphone.vsix"];
+    console.log(`bundles: ${bundles.map((b) => `${b} ${kib(join(REPO, b))}`).join(", ")}`);
+    for (const b of bundles) if (!existsSync(join(REPO, b))) missing.push(`bundle ${b}`);
+    if (!Number.isFinite(heapHost)) missing.push("host heap");
+    if (!Number.isFinite(heapWindow)) missing.push("call window heap");
+    if (!Number.isFinite(heapPlain.standard)) missing.push("sip.js standard page heap");
+    if (!Number.isFinite(heapPlain.tuned)) missing.push("sip.js tuned page heap");
+
+    const o = med("ours", "incall");
+    // The same round's calls ran back to back under the same machine load: the median of their
+    // ratios is the steadier figure on a busy machine; the goals are judged on the table's.
+    const paired = (v: Variant) => median(samples.ours.map((s, i) => s.incall / samples[v][i].incall));
+    for (const v of ["standard", "tuned"] as const) {
+      const r = o / med(v, "incall");
+      const verdict = Number.isFinite(r) ? (r <= GOALS[v] ? "met" : "not met") : "not measured";
+      console.log(`goal dial → incall ≤ ${GOALS[v]}× ${LABEL[v]}: ${ratio(o, med(v, "incall"))} — ${verdict} (median of per-round ratios ${ratio(paired(v), 1)})`);
+    }
+    console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
+    if (missing.length) {
+      console.log(`NOT MEASURED: ${missing.join("; ")}`);
+      return 1;
+    }
+    return 0;
   } finally {
-    await phone.dispose().catch(() => undefined);
+    await phone?.dispose().catch(() => undefined);
     plain.close();
     await browser.close().catch(() => undefined);
     await pbx.stop().catch(() => undefined);

@@ -6,7 +6,9 @@ import type { CallAction } from "../../src/protocol/callActions";
 import type { IceServer, MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
-import { PeerSession } from "./peerSession";
+import { Microphone } from "./microphone";
+import { PeerSession, type PreparedPeer } from "./peerSession";
+import { Prewarm } from "./prewarm";
 import { TonePlayer } from "./tones";
 
 export const link = writable<{ state: LinkState; detail?: string }>({ state: "connecting" });
@@ -20,27 +22,81 @@ const tones = new TonePlayer();
 let incomingRinging = false;
 let lastCalls: CallView[] = [];
 
+// Kept ready while the window is connected, so a call starts without waiting for them: the
+// microphone capture (each call sends its own clone) and the next call's peer connection
+// (see Prewarm). Both are released when the window closes or stands down.
+const microphone = new Microphone(() => {
+  if (warm) prewarm.microphoneEnded();
+});
+let warm = false;
+/** The message shown when opening the microphone ahead of a call failed (cleared once it works). */
+let warmMicError: string | undefined;
+
 const connection = new HostConnection(
   () => [...sessions.keys()],
-  (state, detail) => link.set({ state, detail }),
+  (state, detail) => {
+    link.set({ state, detail });
+    if (state === "connected") warmUp();
+    else if (state === "superseded" || state === "failed") coolDown();
+  },
   (list) => applyCalls(list),
 );
 const rpc = connection.rpc;
+const prewarm = new Prewarm(microphone, (spare) => rpc.notify("media.spare", { spare }));
+/** Calls whose prepared media was gone when the host claimed it: they are being hung up. */
+const lostCalls = new Set<string>();
+
+function warmUp(): void {
+  prewarm.start(); // also after a reconnect: the host forgot the offer we had advertised
+  if (warm) return;
+  warm = true;
+  microphone.open().then(
+    () => clearWarmMicError(),
+    (err) => {
+      if (!warm) return;
+      // Said now, not only at the next call: the user can fix it before dialing.
+      warmMicError = err instanceof Error ? err.message : String(err);
+      mediaError.set(warmMicError);
+      rpc.notify("media.error", { message: warmMicError });
+    },
+  );
+}
+
+function coolDown(): void {
+  warm = false;
+  prewarm.stop();
+  microphone.release();
+}
+
+function clearWarmMicError(): void {
+  if (warmMicError === undefined) return;
+  mediaError.update((e) => (e === warmMicError ? undefined : e));
+  warmMicError = undefined;
+}
 
 function session(callId: string, iceServers: IceServer[]): PeerSession {
   let s = sessions.get(callId);
   if (!s) {
-    s = new PeerSession(
-      callId,
-      Array.isArray(iceServers) ? iceServers : [],
-      (stats) => {
-        levels.update((l) => ({ ...l, [callId]: stats }));
-        rpc.notify("media.stats", stats);
-      },
-      () => playbackBlocked.set(true),
-    );
-    sessions.set(callId, s);
+    if (lostCalls.has(callId)) throw new Error("this call's media was lost");
+    const servers = Array.isArray(iceServers) ? iceServers : [];
+    s = newSession(callId, servers, warm ? prewarm.take(servers) : undefined);
   }
+  return s;
+}
+
+function newSession(callId: string, iceServers: IceServer[], prepared: PreparedPeer | undefined): PeerSession {
+  const s = new PeerSession(
+    callId,
+    iceServers,
+    microphone,
+    (stats) => {
+      levels.update((l) => ({ ...l, [callId]: stats }));
+      rpc.notify("media.stats", stats);
+    },
+    () => playbackBlocked.set(true),
+    prepared,
+  );
+  sessions.set(callId, s);
   return s;
 }
 
@@ -53,7 +109,9 @@ function reportError(callId: string | undefined, err: unknown): never {
 
 rpc.handle("media.getDescription", async ({ callId, hold, iceServers, iceGatheringTimeoutMs }) => {
   try {
-    return await session(callId, iceServers).getDescription(!!hold, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+    const description = await session(callId, iceServers).getDescription(!!hold, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+    clearWarmMicError();
+    return description;
   } catch (err) {
     return reportError(callId, err);
   }
@@ -66,6 +124,20 @@ rpc.handle("media.setDescription", async ({ callId, sdp, iceServers }) => {
     return reportError(callId, err);
   }
 });
+rpc.on("media.claim", ({ callId, spareId }) => {
+  if (typeof callId !== "string" || sessions.has(callId)) return;
+  const prepared = prewarm.claim(String(spareId));
+  if (prepared) {
+    newSession(callId, prepared.iceServers, prepared);
+    return;
+  }
+  // The host already sent this offer in an INVITE, but we no longer hold its peer connection.
+  lostCalls.add(callId);
+  const message = "the call window no longer had the media it prepared for this call (was the microphone unplugged?); the call was hung up";
+  mediaError.set(message);
+  rpc.notify("media.error", { callId, message });
+  rpc.notify("call.action", { action: "hangup", callId });
+});
 rpc.handle("media.rollback", async ({ callId }) => {
   await sessions.get(callId)?.rollback();
   return null;
@@ -74,10 +146,13 @@ rpc.handle("media.stats", async ({ callId }) => (sessions.get(callId) ? await se
 rpc.on("media.close", ({ callId }) => {
   sessions.get(callId)?.close();
   sessions.delete(callId);
+  lostCalls.delete(callId);
   levels.update((l) => {
     const { [callId]: _gone, ...rest } = l;
     return rest;
   });
+  // Between calls, not during one: the next call finds its peer connection ready.
+  if (warm && sessions.size === 0) prewarm.replenish();
 });
 rpc.on("media.mute", ({ callId, muted }) => sessions.get(callId)?.setMuted(!!muted));
 rpc.on("media.dtmf", ({ callId, tones: t, durationMs, gapMs }) => {
@@ -110,7 +185,10 @@ export const actions = {
 };
 
 export function startEngine(): void {
-  addEventListener("pagehide", () => connection.closing());
+  addEventListener("pagehide", () => {
+    connection.closing();
+    coolDown();
+  });
   connection.connect();
 }
 
@@ -119,5 +197,6 @@ export function startEngine(): void {
   sessions,
   stats: async () => Promise.all([...sessions.values()].map((s) => s.stats())),
   tone: () => tones.playing ?? null,
+  microphoneLive: () => microphone.live,
   simulateDrop: () => connection.simulateDrop(),
 };

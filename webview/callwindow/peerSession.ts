@@ -2,14 +2,60 @@
 // play. Offer/answer follow the peer connection's signaling state, as sip.js's browser handler
 // does, so the host only forwards SDP and never has to track it.
 import type { IceServer, MediaStats, SdpType } from "../../src/protocol/callWindow";
+import type { Microphone } from "./microphone";
 
 /** How long to wait for more host candidates after the first one (see waitForIceGathering). */
 const HOST_CANDIDATE_SETTLE_MS = 40;
 
+export function peerConfiguration(iceServers: IceServer[], poolSize = 0): RTCConfiguration {
+  return { iceServers, bundlePolicy: "balanced", rtcpMuxPolicy: "require", iceCandidatePoolSize: poolSize };
+}
+
+/**
+ * Wait until the offer/answer carries enough candidates. Never longer than `timeoutMs`.
+ * Without STUN/TURN servers only host candidates can exist, and a browser produces them all
+ * at once: so after the first one we only wait a short settle time (when `settleEarly`),
+ * instead of the gathering-complete event that also waits on TCP and other slow probes (≈100 ms).
+ */
+export function waitForIceGathering(pc: RTCPeerConnection, settleEarly: boolean, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    let settle: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      clearTimeout(settle);
+      pc.removeEventListener("icegatheringstatechange", onState);
+      pc.removeEventListener("icecandidate", onCandidate);
+      resolve();
+    };
+    const onState = () => pc.iceGatheringState === "complete" && done();
+    const onCandidate = (ev: RTCPeerConnectionIceEvent) => {
+      if (!ev.candidate) return done();
+      if (settleEarly && !settle) settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
+    };
+    // Never hold a call hostage to a slow STUN/TURN server: send what we have.
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", onState);
+    pc.addEventListener("icecandidate", onCandidate);
+    if (settleEarly && /\r\na=candidate:/.test(pc.localDescription?.sdp ?? "")) {
+      settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
+    }
+  });
+}
+
+/** A peer connection made before its call (see Prewarm), possibly with the call's microphone track. */
+export interface PreparedPeer {
+  pc: RTCPeerConnection;
+  /** Already added to `pc`; the session owns it from now on. */
+  track?: MediaStreamTrack;
+}
+
 export class PeerSession {
   readonly pc: RTCPeerConnection;
   private readonly hostCandidatesOnly: boolean;
-  private local: MediaStream | undefined;
+  /** Our own clone of the shared microphone capture (see Microphone). */
+  private local: MediaStreamTrack | undefined;
+  private closed = false;
   private readonly remote = new MediaStream();
   readonly audio: HTMLAudioElement;
   private muted = false;
@@ -21,10 +67,14 @@ export class PeerSession {
   constructor(
     readonly callId: string,
     iceServers: IceServer[],
+    private readonly microphone: Microphone,
     private readonly onStats: (s: MediaStats) => void,
     private readonly onPlaybackBlocked: () => void,
+    /** A peer connection made ahead for these ICE servers (Prewarm), else one is made now. */
+    prepared?: PreparedPeer,
   ) {
-    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: "balanced", rtcpMuxPolicy: "require" });
+    this.pc = prepared?.pc ?? new RTCPeerConnection(peerConfiguration(iceServers));
+    this.local = prepared?.track;
     this.hostCandidatesOnly = iceServers.length === 0;
     this.audio = document.createElement("audio");
     this.audio.autoplay = true;
@@ -58,7 +108,7 @@ export class PeerSession {
       type = "offer";
       await this.pc.setLocalDescription(await this.pc.createOffer());
     }
-    await this.waitForIceGathering(iceGatheringTimeoutMs);
+    await waitForIceGathering(this.pc, this.hostCandidatesOnly, iceGatheringTimeoutMs);
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error("no local description");
     return { sdp, type };
@@ -75,7 +125,7 @@ export class PeerSession {
 
   setMuted(muted: boolean): void {
     this.muted = muted;
-    for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
+    if (this.local) this.local.enabled = !muted;
   }
 
   get isMuted(): boolean {
@@ -122,9 +172,10 @@ export class PeerSession {
   }
 
   close(): void {
+    this.closed = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = undefined;
-    for (const track of this.local?.getTracks() ?? []) track.stop();
+    this.local?.stop(); // this call's clone only: the shared capture stays open for the next call
     this.pc.close();
     this.audio.srcObject = null;
     this.audio.remove();
@@ -132,59 +183,22 @@ export class PeerSession {
 
   private async ensureMicrophone(): Promise<void> {
     if (this.local) return;
-    let stream: MediaStream;
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true }, video: false });
-    } catch (err) {
-      const name = (err as DOMException)?.name;
-      if (name === "NotAllowedError") throw new Error("microphone access was denied — allow it for this page and try again");
-      if (name === "NotFoundError") throw new Error("no microphone found");
-      throw new Error(`cannot open the microphone: ${(err as Error)?.message ?? err}`);
+    const track = await this.microphone.track();
+    if (this.closed || this.local) {
+      track.stop(); // the call ended (or another request got here first) meanwhile
+      if (this.closed) throw new Error("the call ended");
+      return;
     }
-    this.local = stream;
-    for (const track of stream.getAudioTracks()) {
-      track.enabled = !this.muted;
-      // Reuse a transceiver the remote offer created, so the answer stays one m-line.
-      const free = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && !t.sender.track);
-      if (free) {
-        await free.sender.replaceTrack(track);
-        free.direction = "sendrecv";
-      } else {
-        this.pc.addTrack(track, stream);
-      }
+    this.local = track;
+    track.enabled = !this.muted;
+    // Reuse a transceiver the remote offer created, so the answer stays one m-line.
+    const free = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && !t.sender.track);
+    if (free) {
+      await free.sender.replaceTrack(track);
+      free.direction = "sendrecv";
+    } else {
+      this.pc.addTrack(track, new MediaStream([track]));
     }
-  }
-
-  /**
-   * Wait until the offer/answer carries enough candidates. Never longer than `timeoutMs`.
-   * Without STUN/TURN servers only host candidates can exist, and a browser produces them all
-   * at once: so after the first one we only wait a short settle time, instead of the
-   * gathering-complete event that also waits on TCP and other slow probes (≈100 ms).
-   */
-  private waitForIceGathering(timeoutMs: number): Promise<void> {
-    if (this.pc.iceGatheringState === "complete") return Promise.resolve();
-    return new Promise((resolve) => {
-      let settle: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
-        clearTimeout(timer);
-        clearTimeout(settle);
-        this.pc.removeEventListener("icegatheringstatechange", onState);
-        this.pc.removeEventListener("icecandidate", onCandidate);
-        resolve();
-      };
-      const onState = () => this.pc.iceGatheringState === "complete" && done();
-      const onCandidate = (ev: RTCPeerConnectionIceEvent) => {
-        if (!ev.candidate) return done();
-        if (this.hostCandidatesOnly && !settle) settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
-      };
-      // Never hold a call hostage to a slow STUN/TURN server: send what we have.
-      const timer = setTimeout(done, timeoutMs);
-      this.pc.addEventListener("icegatheringstatechange", onState);
-      this.pc.addEventListener("icecandidate", onCandidate);
-      if (this.hostCandidatesOnly && /\r\na=candidate:/.test(this.pc.localDescription?.sdp ?? "")) {
-        settle = setTimeout(done, HOST_CANDIDATE_SETTLE_MS);
-      }
-    });
   }
 
   private async reportStats(): Promise<void> {

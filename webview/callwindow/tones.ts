@@ -1,11 +1,15 @@
 // Ring and ringback tones synthesised with Web Audio (no sound files to ship or fetch).
 // Incoming ring: 440+480 Hz, 2 s on / 4 s off. Ringback (we are calling, they are ringing):
-// the same pair at a lower volume.
+// the same pair at a lower volume. The audio context runs only while a tone plays: a tone
+// stops at once when the call is answered (not at the end of its burst), and between tones the
+// context is suspended, so an idle call window keeps no audio output busy.
 
 export class TonePlayer {
   private ctx: AudioContext | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private kind: "ring" | "ringback" | undefined;
+  private output: GainNode | undefined;
+  private idle: ReturnType<typeof setTimeout> | undefined;
 
   /** What is playing now (for the page's debug hook and tests). */
   get playing(): "ring" | "ringback" | undefined {
@@ -26,9 +30,13 @@ export class TonePlayer {
     try {
       this.ctx ??= new AudioContext();
       const ctx = this.ctx;
+      clearTimeout(this.idle);
+      if (ctx.state === "suspended") void ctx.resume().catch(() => undefined);
+      this.output?.disconnect();
       const gain = ctx.createGain();
       gain.gain.value = volume;
       gain.connect(ctx.destination);
+      this.output = gain;
       for (const f of [440, 480]) {
         const osc = ctx.createOscillator();
         osc.frequency.value = f;
@@ -36,6 +44,7 @@ export class TonePlayer {
         osc.start();
         osc.stop(ctx.currentTime + 2);
       }
+      this.idle = setTimeout(() => this.suspend(), 2100);
     } catch {
       /* audio output unavailable: the visual indicator still shows */
     }
@@ -45,5 +54,14 @@ export class TonePlayer {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.kind = undefined;
+    this.output?.disconnect(); // silence now, not when the burst would have ended
+    this.output = undefined;
+    this.suspend();
+  }
+
+  private suspend(): void {
+    clearTimeout(this.idle);
+    this.idle = undefined;
+    if (this.ctx?.state === "running") void this.ctx.suspend().catch(() => undefined);
   }
 }
