@@ -33,6 +33,8 @@ export interface SoftphoneOptions {
   retryDelay?: (attempt: number) => number;
   lingerMs?: number;
   reconnectGraceMs?: number;
+  /** See CallManagerOptions.maxRingingIncoming. */
+  maxRingingIncoming?: number;
   /** Call window port (see CallWindowServerOptions.port); default DEFAULT_CALL_WINDOW_PORT. */
   callWindowPort?: number;
   /** Rings when no call window is open; defaults to the OS sound player with media/ring.wav. */
@@ -74,6 +76,7 @@ export class Softphone {
       ringTimeoutMs: options.settings().ringTimeoutMs,
       lingerMs: options.lingerMs,
       dtmfMode: () => options.settings().dtmfMode,
+      maxRingingIncoming: options.maxRingingIncoming,
     });
     this.accounts = new AccountPool({
       log: options.log,

@@ -35,12 +35,21 @@ export interface CallManagerOptions {
   /** How long a cleared call stays visible (state `cleared` with its reason) before it is dropped. */
   lingerMs?: number;
   dtmfMode?: () => "rfc4733" | "info";
+  /**
+   * Incoming calls allowed to ring at once; more are refused with 486 at once, without a
+   * notification, a ring or a history entry (a flood must not bury real calls). Default 4.
+   */
+  maxRingingIncoming?: number;
 }
+
+const DEFAULT_MAX_RINGING_INCOMING = 4;
 
 export class DialError extends Error {}
 
 export class CallManager {
   private readonly calls = new Map<string, Call>();
+  /** Incoming calls refused because too many were ringing already. */
+  private refusedOverLimit = 0;
   private readonly callIdBySession = new WeakMap<Session, string>();
   private readonly _onDidChange = new Emitter<void>();
   readonly onDidChange = this._onDidChange.event;
@@ -137,6 +146,15 @@ export class CallManager {
   }
 
   incoming(account: SipAccount, invitation: Invitation): void {
+    const ringing = [...this.calls.values()].filter((c) => c.direction === "incoming" && c.state === "ringing").length;
+    if (ringing >= (this.options.maxRingingIncoming ?? DEFAULT_MAX_RINGING_INCOMING)) {
+      invitation.reject({ statusCode: 486 }).catch(() => undefined);
+      // Logged on the first refusal of a burst and every 100th after: the log must not flood either.
+      if (this.refusedOverLimit++ % 100 === 0) {
+        this.options.log.warn(`[${account.id}] ${ringing} calls already ringing: refusing more with 486 (${this.refusedOverLimit} so far)`);
+      }
+      return;
+    }
     const identity = invitation.remoteIdentity;
     const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
     call.session = invitation;

@@ -22,7 +22,7 @@ describe("hardening on the real PBX", function () {
     silentStun.on("message", () => stunRequests++);
     await new Promise<void>((r) => silentStun.bind(0, "127.0.0.1", () => r()));
     const stun = `stun:127.0.0.1:${(silentStun.address() as { port: number }).port}`;
-    bench = await startPhoneBench("hardening", [benchAccount("alice", { iceServers: [{ urls: stun }] })]);
+    bench = await startPhoneBench("hardening", [benchAccount("alice", { iceServers: [{ urls: stun }] }), benchAccount("bob")]);
     phone = bench.phone;
     await phone.media.ensureWindow();
   });
@@ -31,6 +31,39 @@ describe("hardening on the real PBX", function () {
     this.timeout(30000);
     await bench?.stop();
     silentStun?.close();
+  });
+
+  it("an incoming-call flood: beyond 4 ringing calls, more are refused with 486 — no notification, no history entry", async () => {
+    const notified: string[] = [];
+    const sub = phone.calls.onIncoming((c) => c.accountId === "bob" && notified.push(c.id));
+    const historyBefore = (await phone.history.list()).length;
+    try {
+      const callers = await Promise.all(Array.from({ length: 6 }, () => phone.calls.dial("bob", { accountId: "alice" })));
+      const refused = await waitFor(
+        "two callers refused",
+        () => {
+          const r = callers.filter((id) => phone.calls.get(id)?.state === "cleared");
+          return r.length >= 2 && r;
+        },
+        10000,
+      );
+      await sleep(500);
+      assert.equal(refused.length, 2, "exactly the calls over the limit are refused");
+      for (const id of refused) {
+        assert.equal(phone.calls.get(id)?.reason, "busy");
+        assert.equal(phone.calls.get(id)?.status, 486);
+      }
+      const ringingAtBob = phone.calls.views().filter((c) => c.accountId === "bob" && c.state === "ringing");
+      assert.equal(ringingAtBob.length, 4);
+      assert.equal(notified.length, 4, "one notification per call that rings, none for the refused");
+      for (const id of callers) await phone.calls.hangup(id);
+      await waitFor("all cleared", () => phone.calls.views().every((c) => c.state === "cleared"), 10000);
+      await Promise.all(phone.calls.views().map((c) => phone.calls.historySettled(c.id)));
+      const added = (await phone.history.list()).length - historyBefore;
+      assert.equal(added, 6 + 4, "6 outgoing calls and the 4 that rang at bob; the refused ones left no entry at bob");
+    } finally {
+      sub.dispose();
+    }
   });
 
   it("hanging up before the INVITE leaves (ICE still gathering) cancels it: no ghost call reaches the far end", async () => {
