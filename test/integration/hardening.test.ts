@@ -86,4 +86,26 @@ describe("hardening on the real PBX", function () {
       events.close();
     }
   });
+
+  // Last in this file: it takes the host away.
+  it("a call window whose host is gone lets go of its media: peer connections closed, microphone released", async function () {
+    this.timeout(45000);
+    const id = await phone.calls.dial(PBX.phone);
+    await waitFor("in call", () => phone.calls.get(id)?.state === "incall", 15000);
+    const page = bench.pages.at(-1)!;
+    const media = () =>
+      page.evaluate(() => {
+        const cw = (globalThis as any).softphoneCallWindow;
+        return { microphone: cw.microphoneLive() as boolean, sessions: cw.sessionCount() as number };
+      });
+    assert.deepEqual(await media(), { microphone: true, sessions: 1 });
+    // VS Code closed or crashed: the page's server and socket are gone, and a restarted VS Code
+    // would serve a new secret path, so this page can never reconnect.
+    phone.server.dispose();
+    await waitFor("the page to release its media", async () => {
+      const m = await media();
+      return !m.microphone && m.sessions === 0;
+    }, 25000, 250);
+    assert.match(await page.locator('[data-testid="link-state"]').innerText(), /not answering/);
+  });
 });

@@ -37,7 +37,12 @@ const connection = new HostConnection(
   (state, detail) => {
     link.set({ state, detail });
     if (state === "connected") warmUp();
-    else if (state === "superseded" || state === "failed") coolDown();
+    else if (state === "superseded" || state === "failed" || state === "host-gone") {
+      // VS Code has ended these calls by now (or cannot reach us any more): drop their media,
+      // never keep a microphone or a peer connection live for a host that is gone.
+      if (state !== "superseded") closeAllSessions();
+      coolDown();
+    }
   },
   (list) => applyCalls(list),
 );
@@ -60,6 +65,13 @@ function warmUp(): void {
       rpc.notify("media.error", { message: warmMicError });
     },
   );
+}
+
+function closeAllSessions(): void {
+  for (const s of sessions.values()) s.close();
+  sessions.clear();
+  lostCalls.clear();
+  levels.set({});
 }
 
 function coolDown(): void {
@@ -198,5 +210,6 @@ export function startEngine(): void {
   stats: async () => Promise.all([...sessions.values()].map((s) => s.stats())),
   tone: () => tones.playing ?? null,
   microphoneLive: () => microphone.live,
+  sessionCount: () => sessions.size,
   simulateDrop: () => connection.simulateDrop(),
 };

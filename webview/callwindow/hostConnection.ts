@@ -4,13 +4,24 @@ import { CALL_WINDOW_PROTOCOL_VERSION, type CallWindowHostChannel } from "../../
 import type { CallView } from "../../src/protocol/model";
 import { RpcEndpoint, type Envelope } from "../../src/protocol/rpc";
 
-export type LinkState = "connecting" | "connected" | "reconnecting" | "superseded" | "failed";
+export type LinkState = "connecting" | "connected" | "reconnecting" | "host-gone" | "superseded" | "failed";
+
+/**
+ * Longer than the host's grace for a dropped window (5 s): by then VS Code has ended the calls
+ * whose media we hold, so the page lets go of it (microphone, peer connections).
+ */
+export const HOST_GONE_MS = 8000;
+/** A restarted VS Code serves a new secret path, so this page cannot come back: stop trying. */
+export const GIVE_UP_MS = 5 * 60_000;
 
 export class HostConnection {
   readonly rpc: RpcEndpoint<CallWindowHostChannel>;
   private ws: WebSocket | undefined;
   private attempt = 0;
   private stopped = false;
+  /** When the connection was lost (undefined while connected). */
+  private lostAt: number | undefined;
+  private goneReported = false;
 
   constructor(
     private readonly mediaCallIds: () => string[],
@@ -31,9 +42,11 @@ export class HostConnection {
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url);
     this.ws = ws;
-    this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
+    if (!this.goneReported) this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
     ws.onopen = async () => {
       this.attempt = 0;
+      this.lostAt = undefined;
+      this.goneReported = false;
       this.rpc.setSender((e: Envelope) => ws.send(JSON.stringify(e)));
       try {
         const { calls } = await this.rpc.request("window.hello", {
@@ -63,9 +76,20 @@ export class HostConnection {
       });
       this.rpc.dispose("connection to VS Code lost");
       if (this.stopped) return;
-      // Quick first retries (a reloading extension host comes back fast), capped at 3 s.
-      const delay = Math.min(3000, 200 * 2 ** this.attempt++);
-      this.onState("reconnecting");
+      const lostFor = Date.now() - (this.lostAt ??= Date.now());
+      if (lostFor > GIVE_UP_MS) {
+        this.stopped = true;
+        this.onState("failed", "VS Code is gone — open the call window again from VS Code");
+        return;
+      }
+      if (lostFor > HOST_GONE_MS && !this.goneReported) {
+        this.goneReported = true;
+        this.onState("host-gone");
+      }
+      // Quick first retries (a reloading extension host comes back fast), capped at 3 s; once
+      // the host is taken for gone, every 15 s.
+      const delay = this.goneReported ? 15000 : Math.min(3000, 200 * 2 ** this.attempt++);
+      if (!this.goneReported) this.onState("reconnecting");
       setTimeout(() => this.connect(), delay);
     };
   }
