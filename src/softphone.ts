@@ -47,7 +47,7 @@ export class Softphone {
   readonly calls: CallManager;
   readonly history: HistoryStore;
   private readonly accounts: AccountPool;
-  private settingsErrors: string[] = [];
+  private _settingsErrors: string[] = [];
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
   readonly onDidChangeState = this._onDidChangeState.event;
   private changeQueued = false;
@@ -109,9 +109,14 @@ export class Softphone {
     return this.accounts.setAccounts(configs);
   }
 
+  /** Problems found in the settings, one sentence each. */
+  get settingsErrors(): readonly string[] {
+    return this._settingsErrors;
+  }
+
   /** Problems found in the settings (shown to the user and reported in getState()). */
   setSettingsErrors(errors: string[]): void {
-    this.settingsErrors = [...errors];
+    this._settingsErrors = [...errors];
     this.changed();
   }
 
@@ -142,7 +147,7 @@ export class Softphone {
       accounts: this.accounts.all(),
       calls: this.calls.views(),
       callWindowConnected: this.media.connected,
-      settingsErrors: this.settingsErrors,
+      settingsErrors: this._settingsErrors,
     });
   }
 

@@ -70,11 +70,8 @@ export class CallManager {
   /** The call a command without an id means: the ringing one for answer, else the newest live one. */
   pick(callId?: string, prefer?: "ringing-incoming"): Call | undefined {
     if (callId) return this.calls.get(callId);
+    if (prefer === "ringing-incoming") return this.ringingIncoming().at(-1);
     const live = [...this.calls.values()].filter((c) => !c.cleared);
-    if (prefer === "ringing-incoming") {
-      const ringing = live.filter((c) => c.direction === "incoming" && c.state === "ringing");
-      return ringing[ringing.length - 1];
-    }
     return live[live.length - 1];
   }
 
@@ -146,7 +143,7 @@ export class CallManager {
   }
 
   incoming(account: SipAccount, invitation: Invitation): void {
-    const ringing = [...this.calls.values()].filter((c) => c.direction === "incoming" && c.state === "ringing").length;
+    const ringing = this.ringingIncoming().length;
     if (ringing >= (this.options.maxRingingIncoming ?? DEFAULT_MAX_RINGING_INCOMING)) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
       // Logged on the first refusal of a burst and every 100th after: the log must not flood either.
@@ -357,7 +354,12 @@ export class CallManager {
   }
 
   private updateRinging(): void {
-    const ringing = [...this.calls.values()].some((c) => c.direction === "incoming" && c.state === "ringing");
+    const ringing = this.ringingIncoming().length > 0;
     this.options.media.setRinging(ringing);
+  }
+
+  /** Incoming calls that are ringing now, oldest first. */
+  private ringingIncoming(): Call[] {
+    return [...this.calls.values()].filter((c) => c.direction === "incoming" && c.state === "ringing");
   }
 }

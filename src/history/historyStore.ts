@@ -129,13 +129,7 @@ export class HistoryStore {
 
   /** Distinct remote URIs, most recently called first, for the dial box's suggestions. */
   async recentTargets(limit: number = DEFAULT_RECENT_TARGETS): Promise<string[]> {
-    const count = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : DEFAULT_RECENT_TARGETS;
-    const targets: string[] = [];
-    for (const entry of await this.list()) {
-      if (targets.length >= count) break;
-      if (!targets.includes(entry.remote.uri)) targets.push(entry.remote.uri);
-    }
-    return targets;
+    return recentTargetsOf(await this.list(), limit);
   }
 
   /** Forgets every call, including ones still running: their later records are ignored. */
@@ -218,6 +212,17 @@ export class HistoryStore {
       throw err;
     }
   }
+}
+
+/** Distinct remote URIs of `entries` (newest first), at most `limit`. */
+export function recentTargetsOf(entries: HistoryEntry[], limit: number = DEFAULT_RECENT_TARGETS): string[] {
+  const count = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : DEFAULT_RECENT_TARGETS;
+  const targets: string[] = [];
+  for (const entry of entries) {
+    if (targets.length >= count) break;
+    if (!targets.includes(entry.remote.uri)) targets.push(entry.remote.uri);
+  }
+  return targets;
 }
 
 // ---------------------------------------------------------------------------------------------

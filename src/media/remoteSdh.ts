@@ -12,7 +12,6 @@ import { DTMF_SEQUENCE } from "../calls/dtmf";
 
 const SDP = "application/sdp";
 
-
 export class RemoteSessionDescriptionHandler implements SessionDescriptionHandler {
   private closed = false;
 

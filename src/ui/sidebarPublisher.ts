@@ -1,5 +1,6 @@
 // What the sidebar shows, and when it is sent: free of `vscode`, so the integration tests drive
 // the very code the view uses. The view (sidebarView.ts) only supplies the transport.
+import { recentTargetsOf } from "../history/historyStore";
 import type { SidebarPatch, SidebarState } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
 import type { Disposable } from "../util/emitter";
@@ -13,17 +14,14 @@ function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls
     accounts: softphone.accountViews(),
     calls: softphone.calls.views(),
     callWindowConnected: softphone.media.connected,
-    configErrors: softphone.getState().settingsErrors,
+    configErrors: [...softphone.settingsErrors],
   };
 }
 
-/** History and the dial box's suggestions: change only when history is written. */
+/** History and the dial box's suggestions (from one read of history): change only when history is written. */
 async function historyParts(softphone: Softphone): Promise<Pick<SidebarState, "history" | "recentTargets">> {
-  const [history, recentTargets] = await Promise.all([
-    softphone.history.list(HISTORY_SHOWN).catch(() => []),
-    softphone.history.recentTargets(RECENT_TARGETS).catch(() => []),
-  ]);
-  return { history, recentTargets };
+  const all = await softphone.history.list().catch(() => []);
+  return { history: all.slice(0, HISTORY_SHOWN), recentTargets: recentTargetsOf(all, RECENT_TARGETS) };
 }
 
 export async function buildSidebarState(softphone: Softphone): Promise<SidebarState> {

@@ -67,11 +67,19 @@ function warmUp(): void {
   );
 }
 
+/** One call's media gone: its peer connection, its microphone clone, its level meter. */
+function closeSession(callId: string): void {
+  sessions.get(callId)?.close();
+  sessions.delete(callId);
+  lostCalls.delete(callId);
+  levels.update((l) => {
+    const { [callId]: _gone, ...rest } = l;
+    return rest;
+  });
+}
+
 function closeAllSessions(): void {
-  for (const s of sessions.values()) s.close();
-  sessions.clear();
-  lostCalls.clear();
-  levels.set({});
+  for (const callId of [...sessions.keys(), ...lostCalls]) closeSession(callId);
 }
 
 function coolDown(): void {
@@ -156,13 +164,7 @@ rpc.handle("media.rollback", async ({ callId }) => {
 });
 rpc.handle("media.stats", async ({ callId }) => (sessions.get(callId) ? await sessions.get(callId)!.stats() : null));
 rpc.on("media.close", ({ callId }) => {
-  sessions.get(callId)?.close();
-  sessions.delete(callId);
-  lostCalls.delete(callId);
-  levels.update((l) => {
-    const { [callId]: _gone, ...rest } = l;
-    return rest;
-  });
+  closeSession(callId);
   // Between calls, not during one: the next call finds its peer connection ready.
   if (warm && sessions.size === 0) prewarm.replenish();
 });
