@@ -20,9 +20,10 @@ import { buildSidebarState, SidebarPublisher } from "./ui/sidebarPublisher";
 export interface SoftphoneApi {
   getState(): SoftphoneState;
   onDidChangeState: vscode.Event<SoftphoneState>;
-  dial(target: string, options?: { accountId?: string }): Promise<string>;
+  /** Place a call; `video: true` makes it a video call. */
+  dial(target: string, options?: { accountId?: string; video?: boolean }): Promise<string>;
   hangup(callId?: string): Promise<void>;
-  /** Any call action (answer, decline, hangup, mute, hold, dtmf): the same table the UI uses. */
+  /** Any call action (answer, decline, hangup, mute, hold, dtmf, video, camera): the same table the UI uses. */
   act(action: CallAction): Promise<void>;
   /** Resolves when accounts have been started (registration may still be in progress). */
   ready: Promise<void>;
@@ -101,8 +102,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     toDisposable(softphone.calls.onIncoming((call) => {
       const account = softphone.account(call.accountId);
       void showIncomingCall(call, account?.config.label ?? call.accountId, {
-        answer: (id) => softphone.calls.answer(id),
-        decline: (id) => softphone.calls.decline(id),
+        act: (action) => runCallAction(softphone.calls, action),
         isRinging: (id) => softphone.calls.get(id)?.state === "ringing",
       });
     })),

@@ -60,8 +60,8 @@ export class Softphone {
       log: options.log,
       openWindow: options.openWindow,
       calls: () => this.calls.views(),
-      iceServersFor: (callId) => {
-        const call = this.calls.get(callId);
+      iceServersFor: (owner) => {
+        const call = this.calls.get(owner.callId);
         const account = call ? this.accounts.get(call.accountId) : undefined;
         return account?.config.iceServers ?? [];
       },
@@ -92,7 +92,10 @@ export class Softphone {
       this.media.pushCalls(this.calls.views());
       this.changed();
     });
-    this.media.onMediaLost(({ callIds, reason }) => this.calls.mediaLost(callIds, reason));
+    // Each lost media session is reported to its owner (rooms will add theirs here).
+    this.media.onMediaLost(({ sessions, reason }) => {
+      this.calls.mediaLost(sessions.filter((s) => s.owner.kind === "call").map((s) => s.owner.callId), reason);
+    });
     this.media.onDidChangeConnection(() => this.changed());
     this.media.onCallAction((action) => {
       runCallAction(this.calls, action).catch((err) => options.log.warn(`call window action: ${messageOf(err)}`));

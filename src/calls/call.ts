@@ -1,5 +1,6 @@
 // One call: its sip.js session, its state machine and what a person sees of it.
 import type { Invitation, Inviter } from "sip.js";
+import type { VideoMode } from "../protocol/callWindow";
 import type { CallDirection, CallState, CallView, ClearReason, RemoteParty } from "../protocol/model";
 import { CallStateMachine } from "./callState";
 
@@ -15,6 +16,13 @@ export class Call {
   /** We initiated the end (hangup, cancel, decline): tells "ended-local" from "ended-remote". */
   endedLocally = false;
   session: Inviter | Invitation | undefined;
+  /** What our next SDP asks of video (see VideoMode). */
+  videoMode: VideoMode = "none";
+  /** The incoming INVITE's offer had video. */
+  videoOffered = false;
+  videoSending = false;
+  videoReceiving = false;
+  cameraOff = false;
   /** Tail of this call's ordered history writes. */
   historyWritten: Promise<void> = Promise.resolve();
 
@@ -34,6 +42,11 @@ export class Call {
 
   get cleared(): boolean {
     return this.sm.state === "cleared";
+  }
+
+  /** Video was asked for or is flowing (the call window shows tiles, the sidebar video buttons). */
+  get hasVideo(): boolean {
+    return this.videoMode !== "none" || this.videoSending || this.videoReceiving;
   }
 
   /** Set the clear reason once; the first cause wins (a BYE after our CANCEL changes nothing). */
@@ -60,6 +73,8 @@ export class Call {
     if (this.status !== undefined) v.status = this.status;
     if (this.reason !== undefined) v.reason = this.reason;
     if (this.reasonText !== undefined) v.reasonText = this.reasonText;
+    if (this.videoOffered) v.videoOffered = true;
+    if (this.hasVideo) v.video = { mode: this.videoMode, sending: this.videoSending, receiving: this.videoReceiving, cameraOff: this.cameraOff };
     return v;
   }
 }

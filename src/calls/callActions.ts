@@ -13,12 +13,14 @@ interface ActionSpec<K extends CallActionName> {
 }
 
 const ACTIONS: { [K in CallActionName]: ActionSpec<K> } = {
-  answer: { params: () => ({}), run: (calls, id) => calls.answer(id) },
+  answer: { params: (raw) => optionalFlag(raw, "video"), run: (calls, id, p) => calls.answer(id, p) },
   decline: { params: () => ({}), run: (calls, id) => calls.decline(id) },
   hangup: { params: () => ({}), run: (calls, id) => calls.hangup(id) },
   mute: { params: (raw) => ({ muted: flag(raw, "muted") }), run: (calls, id, p) => calls.setMuted(id, p.muted) },
   hold: { params: (raw) => ({ held: flag(raw, "held") }), run: (calls, id, p) => calls.setHeld(id, p.held) },
   dtmf: { params: (raw) => ({ tones: text(raw, "tones") }), run: (calls, id, p) => calls.sendDtmf(id, p.tones) },
+  video: { params: (raw) => ({ on: flag(raw, "on") }), run: (calls, id, p) => calls.setVideo(id, p.on) },
+  camera: { params: (raw) => ({ off: flag(raw, "off") }), run: (calls, id, p) => calls.setCameraOff(id, p.off) },
 };
 
 export const CALL_ACTION_NAMES = Object.keys(ACTIONS) as CallActionName[];
@@ -66,6 +68,11 @@ function flag(fields: Fields, key: string): boolean {
   const v = own(fields, key);
   if (typeof v !== "boolean") throw new Error(`${String(fields.action)}: ${key} must be true or false`);
   return v;
+}
+
+/** `{ [key]: boolean }` when the field is there, `{}` when it is not; anything else is an error. */
+function optionalFlag<K extends string>(fields: Fields, key: K): { [P in K]?: boolean } {
+  return own(fields, key) === undefined ? {} : ({ [key]: flag(fields, key) } as { [P in K]?: boolean });
 }
 
 function text(fields: Fields, key: string): string {

@@ -6,7 +6,8 @@ import { Inviter, SessionState, UserAgent, type Invitation, type Session, type S
 import { domainOf } from "../accounts/accountConfig";
 import type { HistoryStore } from "../history/historyStore";
 import type { MediaPort } from "../media/mediaPort";
-import { RemoteSessionDescriptionHandler } from "../media/remoteSdh";
+import { RemoteSessionDescriptionHandler, type SoftphoneSdhOptions } from "../media/remoteSdh";
+import type { Negotiated, VideoMode } from "../protocol/callWindow";
 import type { CallView, ClearReason } from "../protocol/model";
 import type { SipAccount } from "../sip/sipAccount";
 import { Emitter } from "../util/emitter";
@@ -78,12 +79,14 @@ export class CallManager {
   /** sip.js asks for a media handler per session; ours forwards to the call window. */
   sessionDescriptionHandler(session: Session): SessionDescriptionHandler {
     const callId = this.callIdBySession.get(session);
-    if (!callId) throw new Error("media requested for a session that is not one of our calls");
-    return new RemoteSessionDescriptionHandler(callId, this.options.media);
+    const call = callId ? this.calls.get(callId) : undefined;
+    if (!call) throw new Error("media requested for a session that is not one of our calls");
+    // A SIP call has one media session, named after the call.
+    return new RemoteSessionDescriptionHandler({ id: call.id, owner: { kind: "call", callId: call.id } }, this.options.media, (n) => this.negotiated(call, n));
   }
 
   /** Place a call. Resolves with the call id as soon as the call exists (before it is answered). */
-  async dial(input: string, opts: { accountId?: string } = {}): Promise<string> {
+  async dial(input: string, opts: { accountId?: string; video?: boolean } = {}): Promise<string> {
     const account = this.options.account(opts.accountId);
     if (!account) {
       throw new DialError(opts.accountId ? `no account "${opts.accountId}" in softphone.accounts` : "no SIP account is configured — add one with \"Softphone: Add Account\"");
@@ -97,8 +100,10 @@ export class CallManager {
     }
 
     const call = new Call(randomUUID(), account.id, "outgoing", remoteParty(parsed.target.uri, parsed.target.display === parsed.target.uri ? undefined : parsed.target.display));
-    const inviter = new Inviter(account.ua, target, {});
+    call.videoMode = opts.video ? "send" : "none";
+    const inviter = new Inviter(account.ua, target, { sessionDescriptionHandlerOptions: this.sdhOptions(call) });
     call.session = inviter;
+    inviter.sessionDescriptionHandlerOptionsReInvite = this.sdhOptions(call);
     this.callIdBySession.set(inviter, call.id);
     this.track(call);
     this.watchSession(call, inviter);
@@ -154,6 +159,7 @@ export class CallManager {
     }
     const identity = invitation.remoteIdentity;
     const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
+    call.videoOffered = offersVideo(invitation.request.body);
     call.session = invitation;
     this.callIdBySession.set(invitation, call.id);
     this.track(call);
@@ -174,14 +180,22 @@ export class CallManager {
     this._onIncoming.fire(call.view());
   }
 
-  async answer(callId?: string): Promise<void> {
+  /**
+   * Answer the ringing call. With `video`, our camera is sent too; without, an offered video is
+   * still received (the caller chose to send it) and the camera stays off until the user turns
+   * it on.
+   */
+  async answer(callId?: string, opts: { video?: boolean } = {}): Promise<void> {
     const call = this.pick(callId, "ringing-incoming");
     if (!call || call.direction !== "incoming" || call.state !== "ringing") throw new Error("there is no ringing call to answer");
     const invitation = call.session as Invitation;
+    call.videoMode = opts.video ? "send" : call.videoOffered ? "receive" : "none";
+    invitation.sessionDescriptionHandlerOptionsReInvite = this.sdhOptions(call);
+    this._onDidChange.fire();
     try {
       await this.options.media.ensureWindow();
       if (call.cleared) return;
-      await invitation.accept();
+      await invitation.accept({ sessionDescriptionHandlerOptions: this.sdhOptions(call) });
     } catch (err) {
       if (!call.cleared) {
         call.endedLocally = true;
@@ -234,24 +248,93 @@ export class CallManager {
     this._onDidChange.fire();
   }
 
+  /** Video mute: the camera's frames stop (or start again) without a re-INVITE; audio is untouched. */
+  setCameraOff(callId: string | undefined, off: boolean): void {
+    const call = this.pick(callId);
+    if (!call || call.cleared) throw new Error("there is no call to turn the camera off in");
+    call.cameraOff = off;
+    this.options.media.setCameraOff(call.id, off);
+    this._onDidChange.fire();
+  }
+
   async setHeld(callId: string | undefined, held: boolean): Promise<void> {
     const call = this.pick(callId);
     if (!call || call.state !== "incall" || !call.session) throw new Error("there is no call in progress to hold");
     if (call.held === held) return;
-    const session = call.session;
-    session.sessionDescriptionHandlerOptionsReInvite = { hold: held } as never;
-    await new Promise<void>((resolve, reject) => {
-      session
-        .invite({
-          requestDelegate: {
-            onAccept: () => resolve(),
-            onReject: (r) => reject(new Error(`${held ? "hold" : "resume"} refused: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
-          },
-        })
-        .catch(reject);
-    });
+    await this.reinvite(call, { hold: held }, held ? "hold" : "resume");
     call.held = held;
     this._onDidChange.fire();
+  }
+
+  /**
+   * Add our video to a call (camera on, by re-INVITE; also "Turn camera on" when we only
+   * receive the far end's video) or remove video from it (both directions, by re-INVITE).
+   */
+  async setVideo(callId: string | undefined, on: boolean): Promise<void> {
+    const call = this.pick(callId);
+    if (!call || call.state !== "incall" || !call.session) throw new Error("there is no call in progress to change video in");
+    const mode: VideoMode = on ? "send" : "none";
+    if (call.videoMode === mode && call.videoSending === on) return;
+    const before = call.videoMode;
+    call.videoMode = mode;
+    if (on && call.cameraOff) this.setCameraOff(call.id, false);
+    try {
+      await this.reinvite(call, {}, on ? "adding video" : "removing video");
+    } catch (err) {
+      call.videoMode = before;
+      this.syncReinviteOptions(call);
+      this._onDidChange.fire();
+      throw err;
+    }
+    this._onDidChange.fire();
+  }
+
+  /** Send a re-INVITE with the call's current wishes (plus `override`); resolves once accepted. */
+  private async reinvite(call: Call, override: { hold?: boolean }, what: string): Promise<void> {
+    const session = call.session!;
+    session.sessionDescriptionHandlerOptionsReInvite = { ...this.sdhOptions(call), ...override } as SoftphoneSdhOptions;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        session
+          .invite({
+            requestDelegate: {
+              onAccept: () => resolve(),
+              onReject: (r) => reject(new Error(`${what} refused: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
+            },
+          })
+          .catch(reject);
+      });
+    } catch (err) {
+      this.syncReinviteOptions(call);
+      throw err;
+    }
+    // What a later re-INVITE from the far end is answered with: our state as it now stands.
+    this.syncReinviteOptions(call, override.hold);
+  }
+
+  /**
+   * The options our session description handler receives from sip.js: sip.js's own
+   * constraints (audio, and video when our camera is wanted), hold and the video mode.
+   */
+  private sdhOptions(call: Call, hold = call.held): SoftphoneSdhOptions {
+    return { constraints: { audio: true, video: call.videoMode === "send" }, hold, videoMode: call.videoMode };
+  }
+
+  private syncReinviteOptions(call: Call, hold?: boolean): void {
+    if (call.session) call.session.sessionDescriptionHandlerOptionsReInvite = this.sdhOptions(call, hold ?? call.held);
+  }
+
+  /** An offer/answer completed: the far end may have added or removed video. */
+  private negotiated(call: Call, n: Negotiated): void {
+    const changed = call.videoSending !== n.videoSending || call.videoReceiving !== n.videoReceiving;
+    call.videoSending = n.videoSending;
+    call.videoReceiving = n.videoReceiving;
+    // They removed video altogether: so do we (the camera goes off). They added video: we
+    // receive it, and our camera waits for the user ("Turn camera on").
+    if (n.videoRemoved && call.videoMode !== "none") call.videoMode = "none";
+    else if (n.videoReceiving && call.videoMode === "none") call.videoMode = "receive";
+    this.syncReinviteOptions(call);
+    if (changed) this._onDidChange.fire();
   }
 
   async sendDtmf(callId: string | undefined, tones: string): Promise<void> {
@@ -362,4 +445,9 @@ export class CallManager {
   private ringingIncoming(): Call[] {
     return [...this.calls.values()].filter((c) => c.direction === "incoming" && c.state === "ringing");
   }
+}
+
+/** Whether an SDP offer has an active video stream (m=video with a port other than 0). */
+export function offersVideo(body: string | undefined): boolean {
+  return typeof body === "string" && /^m=video [1-9]/m.test(body);
 }

@@ -1,15 +1,15 @@
 // The host's handle on the media engine that runs in the call window. Implements MediaPort
 // for the SIP layer by forwarding over the window's WebSocket, opens the window on demand,
-// tells the call layer when the window (and with it a call's media) has gone away, and
-// relays what the user clicked in the window.
+// tells each media session's owner (a call today) when the window and with it the session's
+// media has gone away, and relays what the user clicked in the window.
 import type { WebSocket } from "ws";
-import { CALL_WINDOW_PROTOCOL_VERSION, type HostCallWindowChannel, type IceServer, type MediaStats } from "../protocol/callWindow";
+import { CALL_WINDOW_PROTOCOL_VERSION, type HostCallWindowChannel, type IceServer, type MediaOwner, type MediaSessionRef, type MediaStats, type Negotiated } from "../protocol/callWindow";
 import type { CallView } from "../protocol/model";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
 import type { CallWindowServer } from "./callWindowServer";
-import type { MediaPort } from "./mediaPort";
+import type { DescriptionOptions, MediaPort } from "./mediaPort";
 import { DTMF_SEQUENCE } from "../calls/dtmf";
 import { safeUiText } from "../calls/remoteParty";
 import { messageOf } from "../util/text";
@@ -22,7 +22,7 @@ export interface MediaEngineOptions {
   openWindow: (localUrl: string) => Promise<void>;
   /** Current calls, sent to a window when it (re)connects. */
   calls: () => CallView[];
-  iceServersFor: (callId: string) => IceServer[];
+  iceServersFor: (owner: MediaOwner) => IceServer[];
   /** How long a dropped window may take to reconnect before its calls are ended. */
   reconnectGraceMs?: number;
   iceGatheringTimeoutMs?: number;
@@ -33,7 +33,8 @@ export interface MediaEngineOptions {
 interface Connection {
   ws: WebSocket;
   rpc: RpcEndpoint<HostCallWindowChannel>;
-  mediaCallIds: Set<string>;
+  /** The media sessions this window holds. */
+  sessionIds: Set<string>;
   /** The offer this window prepared for the next outgoing call ("media.spare"). */
   spare?: { id: string; sdp: string; iceKey: string };
 }
@@ -41,8 +42,8 @@ interface Connection {
 export class MediaEngine implements MediaPort {
   private active: Connection | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Calls whose media the window holds (survives socket drops within the grace period). */
-  private readonly mediaCalls = new Set<string>();
+  /** Media sessions the window holds, with their owners (survives socket drops within the grace period). */
+  private readonly sessions = new Map<string, MediaOwner>();
   private readonly waiters = new Set<() => void>();
   private opening: Promise<void> | undefined;
   private readonly lastStats = new Map<string, MediaStats>();
@@ -50,13 +51,13 @@ export class MediaEngine implements MediaPort {
 
   private readonly _onDidChangeConnection = new Emitter<boolean>();
   readonly onDidChangeConnection = this._onDidChangeConnection.event;
-  private readonly _onMediaLost = new Emitter<{ callIds: string[]; reason: string }>();
-  /** The window closed (or crashed, or reloaded): these calls have no media any more. */
+  private readonly _onMediaLost = new Emitter<{ sessions: MediaSessionRef[]; reason: string }>();
+  /** The window closed (or crashed, or reloaded): these sessions have no media any more (tell their owners). */
   readonly onMediaLost = this._onMediaLost.event;
   private readonly _onCallAction = new Emitter<unknown>();
   /** A call action the user took in the window, as received: validate before use (runCallAction does). */
   readonly onCallAction = this._onCallAction.event;
-  private readonly _onError = new Emitter<{ callId?: string; message: string }>();
+  private readonly _onError = new Emitter<{ session?: MediaSessionRef; message: string }>();
   readonly onError = this._onError.event;
   private readonly _onStats = new Emitter<MediaStats>();
   readonly onStats = this._onStats.event;
@@ -73,8 +74,8 @@ export class MediaEngine implements MediaPort {
     return this.options.server.localUrl;
   }
 
-  statsFor(callId: string): MediaStats | undefined {
-    return this.lastStats.get(callId);
+  statsFor(sessionId: string): MediaStats | undefined {
+    return this.lastStats.get(sessionId);
   }
 
   /** Make sure a call window is connected, opening one if needed. */
@@ -130,68 +131,79 @@ export class MediaEngine implements MediaPort {
     else this.options.fallbackRinger?.stop();
   }
 
-  async stats(callId: string): Promise<MediaStats | null> {
+  async stats(sessionId: string): Promise<MediaStats | null> {
     if (!this.active) return null;
-    return this.active.rpc.request("media.stats", { callId }, 5000);
+    return this.active.rpc.request("media.stats", { sessionId }, 5000);
   }
 
   // ---- MediaPort ----
 
-  async getDescription(callId: string, options: { hold: boolean }): Promise<string> {
-    // A new call's first offer: the one the window prepared ahead, if it fits, costs no round trip.
-    const spare = !options.hold && !this.mediaCalls.has(callId) ? this.claimSpare(callId) : undefined;
-    if (spare !== undefined) return spare;
+  async getDescription(session: MediaSessionRef, options: DescriptionOptions): Promise<{ sdp: string; negotiated?: Negotiated }> {
+    // A new session's first offer: the one the window prepared ahead (audio only), if it fits,
+    // costs no round trip.
+    const fitsSpare = !options.hold && options.video === "none" && !this.sessions.has(session.id);
+    const spare = fitsSpare ? this.claimSpare(session) : undefined;
+    if (spare !== undefined) return { sdp: spare };
     const rpc = await this.rpcFor();
     const r = await rpc.request("media.getDescription", {
-      callId,
+      session,
       hold: options.hold,
-      iceServers: this.options.iceServersFor(callId),
+      video: options.video,
+      iceServers: this.options.iceServersFor(session.owner),
       iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 500,
     }, 30000);
-    this.mediaCalls.add(callId);
-    this.active?.mediaCallIds.add(callId);
-    return r.sdp;
+    this.holds(session);
+    return { sdp: r.sdp, negotiated: r.negotiated };
   }
 
-  private claimSpare(callId: string): string | undefined {
+  private claimSpare(session: MediaSessionRef): string | undefined {
     const conn = this.active;
     const spare = conn?.spare;
-    if (!conn || !spare || spare.iceKey !== JSON.stringify(this.options.iceServersFor(callId))) return undefined;
+    if (!conn || !spare || spare.iceKey !== JSON.stringify(this.options.iceServersFor(session.owner))) return undefined;
     conn.spare = undefined;
-    // Sent before anything else about this call, on the same socket: the window binds the
-    // prepared peer connection to the call before the answer arrives.
-    conn.rpc.notify("media.claim", { callId, spareId: spare.id });
-    this.mediaCalls.add(callId);
-    conn.mediaCallIds.add(callId);
+    // Sent before anything else about this session, on the same socket: the window binds the
+    // prepared peer connection to it before the answer arrives.
+    conn.rpc.notify("media.claim", { session, spareId: spare.id });
+    this.holds(session);
     return spare.sdp;
   }
 
-  async setDescription(callId: string, sdp: string): Promise<void> {
+  async setDescription(session: MediaSessionRef, sdp: string): Promise<{ negotiated?: Negotiated }> {
     const rpc = await this.rpcFor();
-    await rpc.request("media.setDescription", { callId, sdp, iceServers: this.options.iceServersFor(callId) }, 30000);
-    this.mediaCalls.add(callId);
-    this.active?.mediaCallIds.add(callId);
+    const r = await rpc.request("media.setDescription", { session, sdp, iceServers: this.options.iceServersFor(session.owner) }, 30000);
+    this.holds(session);
+    return { negotiated: r?.negotiated };
   }
 
-  async rollback(callId: string): Promise<void> {
-    await this.active?.rpc.request("media.rollback", { callId }, 5000);
+  /** The window now holds this session's media. */
+  private holds(session: MediaSessionRef): void {
+    this.sessions.set(session.id, session.owner);
+    this.active?.sessionIds.add(session.id);
   }
 
-  sendDtmf(callId: string, tones: string, options?: { durationMs?: number; gapMs?: number }): boolean {
-    if (!this.active || !this.mediaCalls.has(callId) || !DTMF_SEQUENCE.test(tones)) return false;
-    this.active.rpc.notify("media.dtmf", { callId, tones, durationMs: options?.durationMs ?? 100, gapMs: options?.gapMs ?? 70 });
+  async rollback(sessionId: string): Promise<void> {
+    await this.active?.rpc.request("media.rollback", { sessionId }, 5000);
+  }
+
+  sendDtmf(sessionId: string, tones: string, options?: { durationMs?: number; gapMs?: number }): boolean {
+    if (!this.active || !this.sessions.has(sessionId) || !DTMF_SEQUENCE.test(tones)) return false;
+    this.active.rpc.notify("media.dtmf", { sessionId, tones, durationMs: options?.durationMs ?? 100, gapMs: options?.gapMs ?? 70 });
     return true;
   }
 
-  setMuted(callId: string, muted: boolean): void {
-    this.active?.rpc.notify("media.mute", { callId, muted });
+  setMuted(sessionId: string, muted: boolean): void {
+    this.active?.rpc.notify("media.mute", { sessionId, muted });
   }
 
-  close(callId: string): void {
-    this.mediaCalls.delete(callId);
-    this.lastStats.delete(callId);
-    this.active?.mediaCallIds.delete(callId);
-    this.active?.rpc.notify("media.close", { callId });
+  setCameraOff(sessionId: string, off: boolean): void {
+    this.active?.rpc.notify("media.camera", { sessionId, off });
+  }
+
+  close(sessionId: string): void {
+    this.sessions.delete(sessionId);
+    this.lastStats.delete(sessionId);
+    this.active?.sessionIds.delete(sessionId);
+    this.active?.rpc.notify("media.close", { sessionId });
   }
 
   dispose(): void {
@@ -216,7 +228,7 @@ export class MediaEngine implements MediaPort {
       undefined,
       (method, err) => this.options.log.warn(`call window: ${method} ignored (${messageOf(err)})`),
     );
-    const conn: Connection = { ws, rpc, mediaCallIds: new Set() };
+    const conn: Connection = { ws, rpc, sessionIds: new Set() };
     let helloDone = false;
 
     ws.on("message", (data) => {
@@ -234,17 +246,17 @@ export class MediaEngine implements MediaPort {
       if (this.active === conn) this.onActiveClosed();
     });
 
-    rpc.handle("window.hello", ({ protocolVersion, mediaCallIds }) => {
+    rpc.handle("window.hello", ({ protocolVersion, mediaSessionIds }) => {
       if (protocolVersion !== CALL_WINDOW_PROTOCOL_VERSION) {
         throw new Error(`call window protocol ${protocolVersion} does not match the extension's ${CALL_WINDOW_PROTOCOL_VERSION}: reload the page`);
       }
-      const claimed: string[] = Array.isArray(mediaCallIds) ? mediaCallIds.filter((x): x is string => typeof x === "string") : [];
-      // Media the page still holds for calls that ended while it was away (their media.close
+      const claimed: string[] = Array.isArray(mediaSessionIds) ? mediaSessionIds.filter((x): x is string => typeof x === "string") : [];
+      // Media the page still holds for sessions that ended while it was away (their media.close
       // went nowhere): tell it to close that now; such ids are not live media.
-      const held = new Set(claimed.filter((id) => this.mediaCalls.has(id)));
-      for (const stale of claimed.filter((id) => !held.has(id))) setTimeout(() => rpc.notify("media.close", { callId: stale }), 0);
+      const held = new Set(claimed.filter((id) => this.sessions.has(id)));
+      for (const stale of claimed.filter((id) => !held.has(id))) setTimeout(() => rpc.notify("media.close", { sessionId: stale }), 0);
       const current = this.active;
-      if (current && current !== conn && current.mediaCallIds.size > 0) {
+      if (current && current !== conn && current.sessionIds.size > 0) {
         // The window holding live media wins; the newcomer is told to stand down.
         setTimeout(() => {
           rpc.notify("window.superseded", { reason: "another call window holds the active calls" });
@@ -257,7 +269,7 @@ export class MediaEngine implements MediaPort {
         current.ws.close(4000, "superseded");
       }
       helloDone = true;
-      conn.mediaCallIds = held;
+      conn.sessionIds = held;
       this.activate(conn);
       return { calls: this.options.calls() };
     });
@@ -265,9 +277,9 @@ export class MediaEngine implements MediaPort {
     const live = () => helloDone && this.active === conn;
     rpc.on("call.action", (action) => live() && this._onCallAction.fire(action));
     rpc.on("media.stats", (s) => {
-      // Only for calls whose media this host gave the page: page-supplied ids are not stored.
-      if (!live() || !s || typeof s !== "object" || typeof s.callId !== "string" || !this.mediaCalls.has(s.callId)) return;
-      this.lastStats.set(s.callId, s);
+      // Only for sessions this host gave the page: page-supplied ids are not stored.
+      if (!live() || !s || typeof s !== "object" || typeof s.sessionId !== "string" || !this.sessions.has(s.sessionId)) return;
+      this.lastStats.set(s.sessionId, s);
       this._onStats.fire(s);
     });
     rpc.on("media.spare", (p) => {
@@ -280,8 +292,9 @@ export class MediaEngine implements MediaPort {
     rpc.on("media.error", (e) => {
       if (!live()) return;
       // A browser error can quote the far end's SDP: the one sanitiser, before any UI sees it.
-      const callId = typeof e?.callId === "string" && this.mediaCalls.has(e.callId) ? e.callId : undefined;
-      this._onError.fire({ callId, message: safeUiText(typeof e?.message === "string" ? e.message : "media error") || "media error" });
+      const owner = typeof e?.sessionId === "string" ? this.sessions.get(e.sessionId) : undefined;
+      const session = owner ? { id: e.sessionId as string, owner } : undefined;
+      this._onError.fire({ session, message: safeUiText(typeof e?.message === "string" ? e.message : "media error") || "media error" });
     });
     rpc.on("window.closing", () => {
       if (this.active !== conn || !helloDone) return;
@@ -299,11 +312,11 @@ export class MediaEngine implements MediaPort {
     this.graceTimer = undefined;
     const wasConnected = !!this.active;
     this.active = conn;
-    // Calls whose media the reconnecting page no longer has (it was reloaded) are lost.
-    const lost = [...this.mediaCalls].filter((id) => !conn.mediaCallIds.has(id));
+    // Sessions whose media the reconnecting page no longer has (it was reloaded) are lost.
+    const lost = [...this.sessions].filter(([id]) => !conn.sessionIds.has(id)).map(([id, owner]) => ({ id, owner }));
     if (lost.length) {
-      for (const id of lost) this.mediaCalls.delete(id);
-      this._onMediaLost.fire({ callIds: lost, reason: "the call window was reloaded" });
+      for (const s of lost) this.sessions.delete(s.id);
+      this._onMediaLost.fire({ sessions: lost, reason: "the call window was reloaded" });
     }
     for (const w of [...this.waiters]) w();
     this.applyRinging();
@@ -314,7 +327,7 @@ export class MediaEngine implements MediaPort {
     this.active = undefined;
     this._onDidChangeConnection.fire(false);
     this.applyRinging();
-    if (this.mediaCalls.size === 0) return;
+    if (this.sessions.size === 0) return;
     // Give a page whose socket merely dropped time to reconnect before ending its calls.
     this.graceTimer = setTimeout(() => {
       this.graceTimer = undefined;
@@ -323,8 +336,8 @@ export class MediaEngine implements MediaPort {
   }
 
   private loseMedia(reason: string): void {
-    const lost = [...this.mediaCalls];
-    this.mediaCalls.clear();
-    if (lost.length) this._onMediaLost.fire({ callIds: lost, reason });
+    const lost = [...this.sessions].map(([id, owner]) => ({ id, owner }));
+    this.sessions.clear();
+    if (lost.length) this._onMediaLost.fire({ sessions: lost, reason });
   }
 }

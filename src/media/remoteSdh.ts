@@ -7,23 +7,41 @@ import type {
   SessionDescriptionHandlerModifier,
   SessionDescriptionHandlerOptions,
 } from "sip.js";
+import type { MediaSessionRef, Negotiated, VideoMode } from "../protocol/callWindow";
 import type { MediaPort } from "./mediaPort";
 import { DTMF_SEQUENCE } from "../calls/dtmf";
 
 const SDP = "application/sdp";
 
+/**
+ * The options sip.js hands us (from Inviter/accept/re-INVITE options): its own `constraints`
+ * (audio / video) plus `hold` and, for offers that must keep receiving video without our
+ * camera, an explicit `videoMode`.
+ */
+export type SoftphoneSdhOptions = SessionDescriptionHandlerOptions & { hold?: boolean; videoMode?: VideoMode };
+
+/** sip.js's constraints as our video mode: `video: true` sends the camera; otherwise none. */
+export function videoModeOf(options: SoftphoneSdhOptions | undefined): VideoMode {
+  if (options?.videoMode) return options.videoMode;
+  const video = (options?.constraints as { video?: unknown } | undefined)?.video;
+  return video ? "send" : "none";
+}
+
 export class RemoteSessionDescriptionHandler implements SessionDescriptionHandler {
   private closed = false;
 
   constructor(
-    readonly callId: string,
+    readonly session: MediaSessionRef,
     private readonly media: MediaPort,
+    /** Each completed offer/answer: how video ended up (the far end may have added or removed it). */
+    private readonly onNegotiated: (n: Negotiated) => void = () => undefined,
   ) {}
 
-  async getDescription(options?: SessionDescriptionHandlerOptions & { hold?: boolean }): Promise<BodyAndContentType> {
+  async getDescription(options?: SoftphoneSdhOptions): Promise<BodyAndContentType> {
     this.assertOpen();
-    const sdp = await this.media.getDescription(this.callId, { hold: !!options?.hold });
-    return { body: sdp, contentType: SDP };
+    const r = await this.media.getDescription(this.session, { hold: !!options?.hold, video: videoModeOf(options) });
+    if (r.negotiated) this.onNegotiated(r.negotiated);
+    return { body: r.sdp, contentType: SDP };
   }
 
   hasDescription(contentType: string): boolean {
@@ -36,22 +54,23 @@ export class RemoteSessionDescriptionHandler implements SessionDescriptionHandle
     _modifiers?: SessionDescriptionHandlerModifier[],
   ): Promise<void> {
     this.assertOpen();
-    await this.media.setDescription(this.callId, sdp);
+    const r = await this.media.setDescription(this.session, sdp);
+    if (r.negotiated) this.onNegotiated(r.negotiated);
   }
 
   async rollbackDescription(): Promise<void> {
-    if (!this.closed) await this.media.rollback(this.callId);
+    if (!this.closed) await this.media.rollback(this.session.id);
   }
 
   sendDtmf(tones: string, options?: { duration?: number; interToneGap?: number }): boolean {
     if (this.closed || !DTMF_SEQUENCE.test(tones)) return false;
-    return this.media.sendDtmf(this.callId, tones, { durationMs: options?.duration, gapMs: options?.interToneGap });
+    return this.media.sendDtmf(this.session.id, tones, { durationMs: options?.duration, gapMs: options?.interToneGap });
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.media.close(this.callId);
+    this.media.close(this.session.id);
   }
 
   private assertOpen(): void {

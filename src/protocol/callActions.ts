@@ -4,12 +4,17 @@
 // No imports: the webview bundles include this file.
 
 export interface CallActionParams {
-  answer: Record<never, never>;
+  /** With `video: true` our camera is sent too; otherwise the camera stays off. */
+  answer: { video?: boolean };
   decline: Record<never, never>;
   hangup: Record<never, never>;
   mute: { muted: boolean };
   hold: { held: boolean };
   dtmf: { tones: string };
+  /** Add (camera on) or remove video, by re-INVITE. */
+  video: { on: boolean };
+  /** Video mute: camera frames stop, no renegotiation. */
+  camera: { off: boolean };
 }
 
 export type CallActionName = keyof CallActionParams;

@@ -4,7 +4,34 @@ import type { CallAction } from "./callActions";
 import type { CallView } from "./model";
 import type { Mirror } from "./rpc";
 
-export const CALL_WINDOW_PROTOCOL_VERSION = 1;
+export const CALL_WINDOW_PROTOCOL_VERSION = 2;
+
+/**
+ * Who a media session belongs to: the service that is told when its media is lost. A SIP call
+ * has one session (its id is the call's id); a room will have one per publisher and subscriber.
+ */
+export type MediaOwner = { kind: "call"; callId: string };
+
+/** A media session as the host names it to the window: created on first use, closed by "media.close". */
+export interface MediaSessionRef {
+  id: string;
+  owner: MediaOwner;
+}
+
+/**
+ * What we ask of video in our next SDP. `send`: our camera and theirs (sendrecv). `receive`:
+ * theirs only — a far end that adds video does not switch our camera on without the user's
+ * consent. `none`: no video (an existing video stream is made inactive).
+ */
+export type VideoMode = "none" | "receive" | "send";
+
+/** How the last completed offer/answer left the session's video. */
+export interface Negotiated {
+  videoSending: boolean;
+  videoReceiving: boolean;
+  /** The far end turned video off while audio flows both ways (not a hold). */
+  videoRemoved: boolean;
+}
 
 export interface IceServer {
   urls: string | string[];
@@ -14,8 +41,19 @@ export interface IceServer {
 
 export type SdpType = "offer" | "answer";
 
+export interface VideoStats {
+  /** Inbound: frames decoded so far and the last frame's size. */
+  framesDecoded: number;
+  frameWidth?: number;
+  frameHeight?: number;
+  /** Outbound: frames encoded (stops rising while the camera is off). */
+  framesEncoded: number;
+  bytesReceived: number;
+  bytesSent: number;
+}
+
 export interface MediaStats {
-  callId: string;
+  sessionId: string;
   iceState?: string;
   dtlsState?: string;
   bytesSent: number;
@@ -28,37 +66,49 @@ export interface MediaStats {
   codec?: string;
   /** Epoch ms when the first remote audio packet arrived (the remote track unmuted). */
   firstPacketAt?: number;
+  /** Present while the session has a video stream. */
+  video?: VideoStats;
+  /** Epoch ms of the first remote video frame. */
+  firstFrameAt?: number;
 }
 
 /** Everything the host may ask of or tell the call window. */
 export interface HostToWindow {
   requests: {
-    /** Create (or re-create, for hold/unhold re-INVITEs) our local SDP for a call. */
+    /** Create (or re-create, for hold/unhold/video re-INVITEs) our local SDP for a media session. */
     "media.getDescription": {
       params: {
-        callId: string;
+        session: MediaSessionRef;
         hold: boolean;
+        video: VideoMode;
         iceServers: IceServer[];
         /** Upper bound for ICE gathering; the call never waits longer. */
         iceGatheringTimeoutMs: number;
       };
-      result: { sdp: string; type: SdpType };
+      /** `negotiated` when this was an answer (the offer/answer is complete). */
+      result: { sdp: string; type: SdpType; negotiated?: Negotiated };
     };
     /**
      * Apply the remote party's SDP. Whether it is an offer or an answer follows from the
      * peer connection's signaling state, exactly as in sip.js's own browser handler.
      */
-    "media.setDescription": { params: { callId: string; sdp: string; iceServers: IceServer[] }; result: null };
-    "media.rollback": { params: { callId: string }; result: null };
-    "media.stats": { params: { callId: string }; result: MediaStats | null };
+    "media.setDescription": {
+      params: { session: MediaSessionRef; sdp: string; iceServers: IceServer[] };
+      /** `negotiated` when this was an answer to our offer. */
+      result: { negotiated?: Negotiated };
+    };
+    "media.rollback": { params: { sessionId: string }; result: null };
+    "media.stats": { params: { sessionId: string }; result: MediaStats | null };
   };
   notes: {
-    "media.close": { callId: string };
-    /** The host sent the window's spare offer (see "media.spare") in this call's INVITE. */
-    "media.claim": { callId: string; spareId: string };
-    "media.mute": { callId: string; muted: boolean };
+    "media.close": { sessionId: string };
+    /** The host sent the window's spare offer (see "media.spare") in this session's INVITE. */
+    "media.claim": { session: MediaSessionRef; spareId: string };
+    "media.mute": { sessionId: string; muted: boolean };
+    /** Video mute: the camera's frames stop (nothing is sent), without renegotiation. */
+    "media.camera": { sessionId: string; off: boolean };
     /** RFC 4733 tones through the RTP sender. */
-    "media.dtmf": { callId: string; tones: string; durationMs: number; gapMs: number };
+    "media.dtmf": { sessionId: string; tones: string; durationMs: number; gapMs: number };
     /** The calls as the window should show them. */
     "calls.changed": { calls: CallView[] };
     /** Start/stop the incoming-call ring. */
@@ -71,9 +121,9 @@ export interface HostToWindow {
 /** Everything the call window may ask of or tell the host. */
 export interface WindowToHost {
   requests: {
-    /** First message after every (re)connect. `mediaCallIds`: calls whose media this page holds. */
+    /** First message after every (re)connect. `mediaSessionIds`: the media sessions this page holds. */
     "window.hello": {
-      params: { protocolVersion: number; mediaCallIds: string[]; userAgent: string };
+      params: { protocolVersion: number; mediaSessionIds: string[]; userAgent: string };
       result: { calls: CallView[] };
     };
   };
@@ -88,9 +138,9 @@ export interface WindowToHost {
      */
     "media.spare": { spare: { id: string; sdp: string; iceServers: IceServer[] } | null };
     /** A media failure the user should hear about (e.g. microphone denied). */
-    "media.error": { callId?: string; message: string };
+    "media.error": { sessionId?: string; message: string };
     /** The page is being closed or reloaded by the user. */
-    "window.closing": { mediaCallIds: string[] };
+    "window.closing": { mediaSessionIds: string[] };
   };
 }
 

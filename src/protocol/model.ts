@@ -54,6 +54,18 @@ export interface RemoteParty {
   displayName?: string;
 }
 
+/** A call's video, as negotiated (absent for calls that never had video). */
+export interface CallVideoView {
+  /** What we ask for: our camera and theirs (`send`), theirs only (`receive`), or none. */
+  mode: "none" | "receive" | "send";
+  /** Our camera's video is negotiated to be sent. */
+  sending: boolean;
+  /** The far end's video is negotiated to reach us. */
+  receiving: boolean;
+  /** Video mute: the camera is off without renegotiation (nothing is sent). */
+  cameraOff: boolean;
+}
+
 export interface CallView {
   id: string;
   accountId: string;
@@ -71,6 +83,9 @@ export interface CallView {
   reason?: ClearReason;
   /** Human text for the reason, e.g. "Busy Here". */
   reasonText?: string;
+  /** An incoming call whose offer has video (answer with video or audio only). */
+  videoOffered?: boolean;
+  video?: CallVideoView;
 }
 
 /** Outcome of a finished call as history shows it. */

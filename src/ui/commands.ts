@@ -39,10 +39,15 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
 
   return [
-    reg("softphone.dial", guarded(async (target?: unknown, options?: { accountId?: string }) => {
+    reg("softphone.dial", guarded(async (target?: unknown, options?: { accountId?: string; video?: boolean }) => {
       const input = typeof target === "string" ? target : await pickDialTarget(softphone);
       if (input === undefined) return undefined;
-      return calls.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined });
+      return calls.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined, video: options?.video === true });
+    })),
+    reg("softphone.videoCall", guarded(async (target?: unknown, options?: { accountId?: string }) => {
+      const input = typeof target === "string" ? target : await pickDialTarget(softphone, "Video call");
+      if (input === undefined) return undefined;
+      return calls.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined, video: true });
     })),
     reg("softphone.answer", guarded((callId?: string) => act({ action: "answer", callId: asId(callId) }))),
     reg("softphone.decline", guarded((callId?: string) => act({ action: "decline", callId: asId(callId) }))),
@@ -58,6 +63,18 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       if (!call) throw new Error("there is no call to hold");
       await act({ action: "hold", callId: call.id, held: !call.held });
       return call.held;
+    })),
+    reg("softphone.toggleVideo", guarded(async (callId?: string) => {
+      const call = calls.pick(asId(callId));
+      if (!call) throw new Error("there is no call to start or stop video in");
+      await act({ action: "video", callId: call.id, on: !call.videoSending });
+      return call.videoSending;
+    })),
+    reg("softphone.toggleCamera", guarded(async (callId?: string) => {
+      const call = calls.pick(asId(callId));
+      if (!call) throw new Error("there is no call to turn the camera off in");
+      await act({ action: "camera", callId: call.id, off: !call.cameraOff });
+      return call.cameraOff;
     })),
     reg("softphone.sendDtmf", guarded(async (tones?: string, callId?: string) => {
       const t =
@@ -101,10 +118,10 @@ function asId(callId: unknown): string | undefined {
 }
 
 /** Quick pick for a number: recent targets offered, anything typed accepted as is. */
-async function pickDialTarget(softphone: Softphone): Promise<string | undefined> {
+async function pickDialTarget(softphone: Softphone, what = "Dial"): Promise<string | undefined> {
   const recent = await softphone.history.recentTargets(15).catch(() => [] as string[]);
   const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
-  qp.title = "Softphone: Dial";
+  qp.title = `Softphone: ${what}`;
   qp.placeholder = "Number, user name or sip: address";
   const recentItems = recent.map((uri) => ({ label: uri.replace(/^sips?:/, ""), description: "recent", detail: undefined }));
   qp.items = recentItems;

@@ -11,7 +11,7 @@ import type { CallManager } from "../../src/calls/callManager";
 function recordingCalls(): { calls: CallManager; seen: unknown[][] } {
   const seen: unknown[][] = [];
   const rec = (name: string) => async (...args: unknown[]) => void seen.push([name, ...args]);
-  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf") };
+  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf"), setVideo: rec("setVideo"), setCameraOff: rec("setCameraOff") };
   return { calls: calls as unknown as CallManager, seen };
 }
 
@@ -24,18 +24,24 @@ describe("call actions", () => {
     await runCallAction(calls, { action: "mute", callId: "c3", muted: true });
     await runCallAction(calls, { action: "hold", callId: "c4", held: false });
     await runCallAction(calls, { action: "dtmf", callId: "c5", tones: "12#" });
+    await runCallAction(calls, { action: "answer", callId: "c6", video: true });
+    await runCallAction(calls, { action: "video", callId: "c7", on: true });
+    await runCallAction(calls, { action: "camera", off: true });
     assert.deepEqual(seen, [
-      ["answer", "c1"],
+      ["answer", "c1", {}],
       ["decline", "c2"],
       ["hangup", undefined],
       ["setMuted", "c3", true],
       ["setHeld", "c4", false],
       ["sendDtmf", "c5", "12#"],
+      ["answer", "c6", { video: true }],
+      ["setVideo", "c7", true],
+      ["setCameraOff", undefined, true],
     ]);
   });
 
   it("names every action the protocol declares", () => {
-    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "decline", "dtmf", "hangup", "hold", "mute"]);
+    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "camera", "decline", "dtmf", "hangup", "hold", "mute", "video"]);
   });
 
   it("refuses malformed messages, saying what is wrong, and runs nothing", async () => {
@@ -53,6 +59,9 @@ describe("call actions", () => {
       [{ action: "mute", muted: "yes" }, /mute: muted must be true or false/],
       [{ action: "hold", held: null }, /hold: held must be true or false/],
       [{ action: "dtmf", tones: 7 }, /dtmf: tones must be text/],
+      [{ action: "answer", video: "yes" }, /answer: video must be true or false/],
+      [{ action: "video" }, /video: on must be true or false/],
+      [{ action: "camera", off: 1 }, /camera: off must be true or false/],
     ];
     for (const [raw, message] of cases) {
       await assert.rejects(runCallAction(calls, raw), message, JSON.stringify(raw));

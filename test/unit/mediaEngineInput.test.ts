@@ -19,7 +19,7 @@ describe("call window input", () => {
   const log: Logger = { trace: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
   let server: CallWindowServer;
   let engine: MediaEngine;
-  let errors: Array<{ callId?: string; message: string }>;
+  let errors: Array<{ message: string }>;
   let actions: unknown[];
   const sockets: WebSocket[] = [];
 
@@ -62,7 +62,7 @@ describe("call window input", () => {
         }),
     };
   }
-  const hello = { protocolVersion: CALL_WINDOW_PROTOCOL_VERSION, mediaCallIds: [], userAgent: "test" };
+  const hello = { protocolVersion: CALL_WINDOW_PROTOCOL_VERSION, mediaSessionIds: [], userAgent: "test" };
 
   it("a window that fails to open is reported to the caller, and nothing rejects unhandled later", async () => {
     const unhandled: unknown[] = [];
@@ -86,9 +86,9 @@ describe("call window input", () => {
       const msg = JSON.parse(String(data));
       if (msg.t === "note") notes.push({ method: msg.method, params: msg.params });
     });
-    await p.request("window.hello", { ...hello, mediaCallIds: ["ended-while-away", 7] });
+    await p.request("window.hello", { ...hello, mediaSessionIds: ["ended-while-away", 7] });
     await sleep(100);
-    assert.deepEqual(notes.filter((n) => n.method === "media.close"), [{ method: "media.close", params: { callId: "ended-while-away" } }]);
+    assert.deepEqual(notes.filter((n) => n.method === "media.close"), [{ method: "media.close", params: { sessionId: "ended-while-away" } }]);
     // A stale id is not live media: a newer window is not told to stand down because of it.
     const newer = await page();
     const superseded: string[] = [];
@@ -134,10 +134,10 @@ describe("call window input", () => {
     assert.deepEqual(actions, [{ action: "hangup" }], "the active window still can");
   });
 
-  it("stats for call ids the host never gave the page are not stored", async () => {
+  it("stats for media session ids the host never gave the page are not stored", async () => {
     const p = await page();
     await p.request("window.hello", hello);
-    p.note("media.stats", { callId: "made-up", bytesSent: 1, bytesReceived: 1, packetsReceived: 1, inboundLevel: 0, outboundLevel: 0 });
+    p.note("media.stats", { sessionId: "made-up", bytesSent: 1, bytesReceived: 1, packetsReceived: 1, inboundLevel: 0, outboundLevel: 0 });
     await sleep(100);
     assert.equal(engine.statsFor("made-up"), undefined);
   });

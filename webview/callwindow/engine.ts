@@ -1,33 +1,42 @@
-// The call window's media engine: answers the host's media requests with PeerSessions and
-// publishes what the UI shows (calls, link state, levels) as Svelte stores.
+// The call window's media engine: answers the host's media requests with MediaSessions (keyed
+// by media session id, each with its owner) and publishes what the UI shows (calls, link
+// state, levels, video streams) as Svelte stores.
 import "webrtc-adapter";
 import { writable } from "svelte/store";
 import type { CallAction } from "../../src/protocol/callActions";
-import type { IceServer, MediaStats } from "../../src/protocol/callWindow";
+import type { IceServer, MediaSessionRef, MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
-import { Microphone } from "./microphone";
-import { PeerSession, type PreparedPeer } from "./peerSession";
+import { SharedCapture } from "./capture";
+import type { PreparedPeer } from "./ice";
+import { MediaSession, type SessionView } from "./mediaSession";
 import { Prewarm } from "./prewarm";
 import { TonePlayer } from "./tones";
 
 export const link = writable<{ state: LinkState; detail?: string }>({ state: "connecting" });
 export const calls = writable<CallView[]>([]);
+/** Per media session id: its latest stats. */
 export const levels = writable<Record<string, MediaStats>>({});
+/** Per media session id: its streams and whether video flows (the tiles). */
+export const views = writable<Record<string, SessionView>>({});
 export const playbackBlocked = writable(false);
 export const mediaError = writable<string | undefined>(undefined);
 
-const sessions = new Map<string, PeerSession>();
+const sessions = new Map<string, MediaSession>();
 const tones = new TonePlayer();
 let incomingRinging = false;
 let lastCalls: CallView[] = [];
 
 // Kept ready while the window is connected, so a call starts without waiting for them: the
 // microphone capture (each call sends its own clone) and the next call's peer connection
-// (see Prewarm). Both are released when the window closes or stands down.
-const microphone = new Microphone(() => {
-  if (warm) prewarm.microphoneEnded();
+// (see Prewarm). Both are released when the window closes or stands down. The camera opens
+// only while a session sends video.
+const microphone = new SharedCapture("audio", {
+  onEnded: () => {
+    if (warm) prewarm.microphoneEnded();
+  },
 });
+const camera = new SharedCapture("video", { closeWhenUnused: true });
 let warm = false;
 /** The message shown when opening the microphone ahead of a call failed (cleared once it works). */
 let warmMicError: string | undefined;
@@ -48,8 +57,8 @@ const connection = new HostConnection(
 );
 const rpc = connection.rpc;
 const prewarm = new Prewarm(microphone, (spare) => rpc.notify("media.spare", { spare }));
-/** Calls whose prepared media was gone when the host claimed it: they are being hung up. */
-const lostCalls = new Set<string>();
+/** Sessions whose prepared media was gone when the host claimed it: they are being ended. */
+const lostSessions = new Set<string>();
 
 function warmUp(): void {
   prewarm.start(); // also after a reconnect: the host forgot the offer we had advertised
@@ -67,25 +76,29 @@ function warmUp(): void {
   );
 }
 
-/** One call's media gone: its peer connection, its microphone clone, its level meter. */
-function closeSession(callId: string): void {
-  sessions.get(callId)?.close();
-  sessions.delete(callId);
-  lostCalls.delete(callId);
-  levels.update((l) => {
-    const { [callId]: _gone, ...rest } = l;
-    return rest;
-  });
+/** One session's media gone: its peer connection, its track clones, its meter and tiles. */
+function closeSession(sessionId: string): void {
+  sessions.get(sessionId)?.close();
+  sessions.delete(sessionId);
+  lostSessions.delete(sessionId);
+  levels.update((l) => without(l, sessionId));
+  views.update((v) => without(v, sessionId));
+}
+
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  const { [key]: _gone, ...rest } = record;
+  return rest;
 }
 
 function closeAllSessions(): void {
-  for (const callId of [...sessions.keys(), ...lostCalls]) closeSession(callId);
+  for (const id of [...sessions.keys(), ...lostSessions]) closeSession(id);
 }
 
 function coolDown(): void {
   warm = false;
   prewarm.stop();
   microphone.release();
+  camera.release();
 }
 
 function clearWarmMicError(): void {
@@ -94,83 +107,106 @@ function clearWarmMicError(): void {
   warmMicError = undefined;
 }
 
-function session(callId: string, iceServers: IceServer[]): PeerSession {
-  let s = sessions.get(callId);
+/** A session reference from the host, checked (the host is trusted, its JSON still parsed). */
+function validRef(ref: MediaSessionRef | undefined): MediaSessionRef {
+  if (!ref || typeof ref.id !== "string" || !ref.owner || typeof ref.owner.kind !== "string") throw new Error("malformed media session reference");
+  return ref;
+}
+
+function session(ref: MediaSessionRef, iceServers: IceServer[]): MediaSession {
+  const { id } = validRef(ref);
+  let s = sessions.get(id);
   if (!s) {
-    if (lostCalls.has(callId)) throw new Error("this call's media was lost");
+    if (lostSessions.has(id)) throw new Error("this session's media was lost");
     const servers = Array.isArray(iceServers) ? iceServers : [];
-    s = newSession(callId, servers, warm ? prewarm.take(servers) : undefined);
+    s = newSession(ref, servers, warm ? prewarm.take(servers) : undefined);
   }
   return s;
 }
 
-function newSession(callId: string, iceServers: IceServer[], prepared: PreparedPeer | undefined): PeerSession {
-  const s = new PeerSession(
-    callId,
+function newSession(ref: MediaSessionRef, iceServers: IceServer[], prepared: PreparedPeer | undefined): MediaSession {
+  const s = new MediaSession(
+    ref,
     iceServers,
-    microphone,
-    (stats) => {
-      levels.update((l) => ({ ...l, [callId]: stats }));
-      rpc.notify("media.stats", stats);
+    { microphone, camera },
+    {
+      onStats: (stats) => {
+        levels.update((l) => ({ ...l, [ref.id]: stats }));
+        rpc.notify("media.stats", stats);
+      },
+      onPlaybackBlocked: () => playbackBlocked.set(true),
+      onView: (view) => views.update((v) => ({ ...v, [ref.id]: view })),
     },
-    () => playbackBlocked.set(true),
     prepared,
   );
-  sessions.set(callId, s);
+  sessions.set(ref.id, s);
   return s;
 }
 
-function reportError(callId: string | undefined, err: unknown): never {
+/** Show a media failure here and tell the host (which tells the user). */
+function tellError(sessionId: string | undefined, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   mediaError.set(message);
-  rpc.notify("media.error", { callId, message });
+  rpc.notify("media.error", { sessionId, message });
+  return message;
+}
+
+/** tellError, then fail the host's request with it. */
+function reportError(sessionId: string | undefined, err: unknown): never {
+  const message = tellError(sessionId, err);
   throw err instanceof Error ? err : new Error(message);
 }
 
-rpc.handle("media.getDescription", async ({ callId, hold, iceServers, iceGatheringTimeoutMs }) => {
+const VIDEO_MODES = new Set(["none", "receive", "send"]);
+
+rpc.handle("media.getDescription", async ({ session: ref, hold, video, iceServers, iceGatheringTimeoutMs }) => {
   try {
-    const description = await session(callId, iceServers).getDescription(!!hold, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+    const mode = VIDEO_MODES.has(video) ? video : "none";
+    const description = await session(ref, iceServers).getDescription(!!hold, mode, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
     clearWarmMicError();
     return description;
   } catch (err) {
-    return reportError(callId, err);
+    return reportError(ref?.id, err);
   }
 });
-rpc.handle("media.setDescription", async ({ callId, sdp, iceServers }) => {
+rpc.handle("media.setDescription", async ({ session: ref, sdp, iceServers }) => {
   try {
-    await session(callId, iceServers).setDescription(String(sdp));
-    return null;
+    return await session(ref, iceServers).setDescription(String(sdp));
   } catch (err) {
-    return reportError(callId, err);
+    return reportError(ref?.id, err);
   }
 });
-rpc.on("media.claim", ({ callId, spareId }) => {
-  if (typeof callId !== "string" || sessions.has(callId)) return;
+rpc.on("media.claim", ({ session: ref, spareId }) => {
+  const { id, owner } = validRef(ref);
+  if (sessions.has(id)) return;
   const prepared = prewarm.claim(String(spareId));
   if (prepared) {
-    newSession(callId, prepared.iceServers, prepared);
+    newSession(ref, prepared.iceServers, prepared);
     return;
   }
   // The host already sent this offer in an INVITE, but we no longer hold its peer connection.
-  lostCalls.add(callId);
+  lostSessions.add(id);
   const message = "the call window no longer had the media it prepared for this call (was the microphone unplugged?); the call was hung up";
   mediaError.set(message);
-  rpc.notify("media.error", { callId, message });
-  rpc.notify("call.action", { action: "hangup", callId });
+  rpc.notify("media.error", { sessionId: id, message });
+  if (owner.kind === "call") rpc.notify("call.action", { action: "hangup", callId: owner.callId });
 });
-rpc.handle("media.rollback", async ({ callId }) => {
-  await sessions.get(callId)?.rollback();
+rpc.handle("media.rollback", async ({ sessionId }) => {
+  await sessions.get(sessionId)?.rollback();
   return null;
 });
-rpc.handle("media.stats", async ({ callId }) => (sessions.get(callId) ? await sessions.get(callId)!.stats() : null));
-rpc.on("media.close", ({ callId }) => {
-  closeSession(callId);
+rpc.handle("media.stats", async ({ sessionId }) => (sessions.get(sessionId) ? await sessions.get(sessionId)!.stats() : null));
+rpc.on("media.close", ({ sessionId }) => {
+  closeSession(sessionId);
   // Between calls, not during one: the next call finds its peer connection ready.
   if (warm && sessions.size === 0) prewarm.replenish();
 });
-rpc.on("media.mute", ({ callId, muted }) => sessions.get(callId)?.setMuted(!!muted));
-rpc.on("media.dtmf", ({ callId, tones: t, durationMs, gapMs }) => {
-  sessions.get(callId)?.sendDtmf(String(t), Number(durationMs) || 100, Number(gapMs) || 70);
+rpc.on("media.mute", ({ sessionId, muted }) => sessions.get(sessionId)?.setMuted(!!muted));
+rpc.on("media.camera", ({ sessionId, off }) => {
+  sessions.get(sessionId)?.setCameraOff(!!off).catch((err) => tellError(sessionId, err));
+});
+rpc.on("media.dtmf", ({ sessionId, tones: t, durationMs, gapMs }) => {
+  sessions.get(sessionId)?.sendDtmf(String(t), Number(durationMs) || 100, Number(gapMs) || 70);
 });
 rpc.on("calls.changed", ({ calls: list }) => applyCalls(list));
 rpc.on("ring.set", ({ ringing }) => {
@@ -193,7 +229,7 @@ export const actions = {
   /** A call action (answer, hang up, mute…): decided by the host, like every other button's. */
   act: (action: CallAction) => rpc.notify("call.action", action),
   resumePlayback: () => {
-    for (const s of sessions.values()) void s.audio.play().catch(() => undefined);
+    for (const s of sessions.values()) void s.resumePlayback().catch(() => undefined);
     playbackBlocked.set(false);
   },
 };
@@ -212,6 +248,7 @@ export function startEngine(): void {
   stats: async () => Promise.all([...sessions.values()].map((s) => s.stats())),
   tone: () => tones.playing ?? null,
   microphoneLive: () => microphone.live,
+  cameraLive: () => camera.live,
   sessionCount: () => sessions.size,
   simulateDrop: () => connection.simulateDrop(),
 };

@@ -24,7 +24,7 @@ export class HostConnection {
   private goneReported = false;
 
   constructor(
-    private readonly mediaCallIds: () => string[],
+    private readonly mediaSessionIds: () => string[],
     private readonly onState: (state: LinkState, detail?: string) => void,
     private readonly onCalls: (calls: CallView[]) => void,
   ) {
@@ -51,7 +51,7 @@ export class HostConnection {
       try {
         const { calls } = await this.rpc.request("window.hello", {
           protocolVersion: CALL_WINDOW_PROTOCOL_VERSION,
-          mediaCallIds: this.mediaCallIds(),
+          mediaSessionIds: this.mediaSessionIds(),
           userAgent: navigator.userAgent,
         });
         if (!this.stopped) this.onState("connected");
@@ -102,6 +102,6 @@ export class HostConnection {
   /** Tell the host the page is going away so it ends calls now instead of after a grace period. */
   closing(): void {
     this.stopped = true;
-    this.rpc.notify("window.closing", { mediaCallIds: this.mediaCallIds() });
+    this.rpc.notify("window.closing", { mediaSessionIds: this.mediaSessionIds() });
   }
 }

@@ -8,8 +8,8 @@
 // Both are made for the ICE servers of the last call (none until then, the default), only
 // between calls, and replaced every two minutes so their candidates stay current.
 import type { IceServer } from "../../src/protocol/callWindow";
-import type { Microphone } from "./microphone";
-import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./peerSession";
+import type { SharedCapture } from "./capture";
+import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
 
 const MAX_AGE_MS = 120000;
 /** A withdrawn offer stays usable this long: the host may have claimed it meanwhile. */
@@ -39,7 +39,7 @@ export class Prewarm {
   private nextId = 1;
 
   constructor(
-    private readonly microphone: Microphone,
+    private readonly microphone: SharedCapture,
     /** Tell the host about the offer it may use for the next call (null: none any more). */
     private readonly advertise: (spare: SpareOffer | null) => void,
   ) {}
@@ -92,7 +92,7 @@ export class Prewarm {
     }, MAX_AGE_MS);
   }
 
-  /** The offer the host sent for `callId`'s INVITE: its session owns it from now on. */
+  /** The offer the host sent in a session's INVITE: that media session owns it from now on. */
   claim(spareId: string): (PreparedPeer & { iceServers: IceServer[] }) | undefined {
     let offer: Offer | undefined;
     if (this.offer?.id === spareId) {
@@ -146,7 +146,7 @@ export class Prewarm {
     } catch {
       // No microphone (reported when the window connected and again by the call) or the
       // window went away: calls take the ordinary path.
-      track?.stop();
+      this.microphone.drop(track);
       pc?.close();
     }
   }
@@ -164,7 +164,7 @@ export class Prewarm {
   }
 
   private close(offer: Offer): void {
-    offer.track.stop();
+    this.microphone.drop(offer.track);
     offer.pc.close();
   }
 

@@ -1,0 +1,328 @@
+// One media session (a SIP call's media today): its RTCPeerConnection, the tracks it sends
+// (clones of the shared microphone and camera captures) and the remote streams it receives.
+// Offer/answer follow the peer connection's signaling state, as sip.js's browser handler does,
+// so the host only forwards SDP and says what it wants of video (VideoMode). No DOM here but
+// the hidden <audio> element that plays the far end; tiles are Svelte's (see VideoTile).
+import type { IceServer, MediaSessionRef, MediaStats, Negotiated, SdpType, VideoMode } from "../../src/protocol/callWindow";
+import type { SharedCapture } from "./capture";
+import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
+
+/** What the page shows of a session: its streams, and whether video flows each way. */
+export interface SessionView {
+  session: MediaSessionRef;
+  remoteVideo: MediaStream;
+  localVideo: MediaStream;
+  /** The far end's video is negotiated to reach us. */
+  receivingVideo: boolean;
+  /** Our camera is negotiated, on, and has a track. */
+  sendingVideo: boolean;
+}
+
+export interface LocalDevices {
+  microphone: SharedCapture;
+  camera: SharedCapture;
+}
+
+const SENDING = new Set<RTCRtpTransceiverDirection | null>(["sendrecv", "sendonly"]);
+const RECEIVING = new Set<RTCRtpTransceiverDirection | null>(["sendrecv", "recvonly"]);
+
+export class MediaSession {
+  readonly pc: RTCPeerConnection;
+  private readonly hostCandidatesOnly: boolean;
+  /** Our clones of the shared captures (see SharedCapture). */
+  private mic: MediaStreamTrack | undefined;
+  private cam: MediaStreamTrack | undefined;
+  private closed = false;
+  private readonly remoteAudio = new MediaStream();
+  private readonly remoteVideo = new MediaStream();
+  private readonly localVideo = new MediaStream();
+  readonly audio: HTMLAudioElement;
+  private muted = false;
+  private cameraOff = false;
+  private videoWanted: VideoMode = "none";
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private lastInboundEnergy = 0;
+  private lastInboundDuration = 0;
+  private firstPacketAt: number | undefined;
+  private firstFrameAt: number | undefined;
+
+  constructor(
+    readonly session: MediaSessionRef,
+    iceServers: IceServer[],
+    private readonly devices: LocalDevices,
+    private readonly hooks: {
+      onStats(s: MediaStats): void;
+      onPlaybackBlocked(): void;
+      onView(v: SessionView): void;
+    },
+    /** A peer connection made ahead for these ICE servers (Prewarm), else one is made now. */
+    prepared?: PreparedPeer,
+  ) {
+    this.pc = prepared?.pc ?? new RTCPeerConnection(peerConfiguration(iceServers));
+    this.mic = prepared?.track;
+    this.hostCandidatesOnly = iceServers.length === 0;
+    this.audio = document.createElement("audio");
+    this.audio.autoplay = true;
+    this.audio.dataset.sessionId = session.id;
+    this.audio.srcObject = this.remoteAudio;
+    document.body.appendChild(this.audio);
+    this.pc.addEventListener("track", (ev) => this.onRemoteTrack(ev.track));
+    this.statsTimer = setInterval(() => void this.reportStats(), 1000);
+  }
+
+  get id(): string {
+    return this.session.id;
+  }
+
+  async getDescription(hold: boolean, video: VideoMode, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType; negotiated?: Negotiated }> {
+    await this.ensureMicrophone();
+    const answering = this.pc.signalingState === "have-remote-offer";
+    for (const t of this.pc.getTransceivers()) {
+      if (t.currentDirection === "stopped" || t.receiver.track.kind !== "audio") continue;
+      t.direction = hold ? "sendonly" : "sendrecv";
+    }
+    await this.prepareVideo(video, hold, answering);
+    let type: SdpType;
+    if (answering) {
+      type = "answer";
+      await this.pc.setLocalDescription(await this.pc.createAnswer());
+    } else {
+      type = "offer";
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+    }
+    await waitForIceGathering(this.pc, this.hostCandidatesOnly, iceGatheringTimeoutMs);
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error("no local description");
+    return answering ? { sdp, type, negotiated: this.settle() } : { sdp, type };
+  }
+
+  async setDescription(sdp: string): Promise<{ negotiated?: Negotiated }> {
+    const type: SdpType = this.pc.signalingState === "have-local-offer" ? "answer" : "offer";
+    await this.pc.setRemoteDescription({ type, sdp });
+    return type === "answer" ? { negotiated: this.settle() } : {};
+  }
+
+  async rollback(): Promise<void> {
+    if (this.pc.signalingState !== "stable") await this.pc.setLocalDescription({ type: "rollback" });
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    if (this.mic) this.mic.enabled = !muted;
+  }
+
+  /**
+   * Video mute: with the camera off the sender has no track, so no frames are sent at all (the
+   * far end's video stops; a disabled track would still send black frames), and our clone is
+   * given back so the camera light goes off. No renegotiation either way.
+   */
+  async setCameraOff(off: boolean): Promise<void> {
+    this.cameraOff = off;
+    const t = this.videoTransceiver();
+    if (off) {
+      await t?.sender.replaceTrack(null);
+      this.dropCamera();
+    } else if (t && SENDING.has(t.currentDirection)) {
+      await t.sender.replaceTrack(await this.ensureCamera());
+    }
+    this.publishView();
+  }
+
+  sendDtmf(tones: string, durationMs: number, gapMs: number): boolean {
+    const sender = this.pc.getSenders().find((s) => s.track?.kind === "audio");
+    if (!sender?.dtmf || !sender.dtmf.canInsertDTMF) return false;
+    sender.dtmf.insertDTMF(tones, Math.max(40, durationMs), Math.max(30, gapMs));
+    return true;
+  }
+
+  async stats(): Promise<MediaStats> {
+    const report = await this.pc.getStats();
+    const out: MediaStats = { sessionId: this.id, bytesSent: 0, bytesReceived: 0, packetsReceived: 0, inboundLevel: 0, outboundLevel: 0 };
+    const codecs = new Map<string, string>();
+    let inboundCodec: string | undefined;
+    let video: NonNullable<MediaStats["video"]> | undefined;
+    const videoStats = () => (video ??= { framesDecoded: 0, framesEncoded: 0, bytesReceived: 0, bytesSent: 0 });
+    report.forEach((s: any) => {
+      if (s.type === "codec") codecs.set(s.id, s.mimeType);
+      if (s.type === "inbound-rtp" && s.kind === "audio") {
+        out.bytesReceived += s.bytesReceived ?? 0;
+        out.packetsReceived += s.packetsReceived ?? 0;
+        inboundCodec = s.codecId;
+        // Level over the last interval from the energy counters (audioLevel alone is a snapshot).
+        const energy = s.totalAudioEnergy ?? 0;
+        const duration = s.totalSamplesDuration ?? 0;
+        const dE = energy - this.lastInboundEnergy;
+        const dT = duration - this.lastInboundDuration;
+        this.lastInboundEnergy = energy;
+        this.lastInboundDuration = duration;
+        out.inboundLevel = dT > 0 ? Math.sqrt(Math.max(0, dE) / dT) : s.audioLevel ?? 0;
+      }
+      if (s.type === "outbound-rtp" && s.kind === "audio") out.bytesSent += s.bytesSent ?? 0;
+      if (s.type === "media-source" && s.kind === "audio") out.outboundLevel = s.audioLevel ?? 0;
+      if (s.type === "inbound-rtp" && s.kind === "video") {
+        const v = videoStats();
+        v.framesDecoded += s.framesDecoded ?? 0;
+        v.bytesReceived += s.bytesReceived ?? 0;
+        if (s.frameWidth) v.frameWidth = s.frameWidth;
+        if (s.frameHeight) v.frameHeight = s.frameHeight;
+        if ((s.framesDecoded ?? 0) > 0) this.firstFrameAt ??= Date.now();
+      }
+      if (s.type === "outbound-rtp" && s.kind === "video") {
+        const v = videoStats();
+        v.framesEncoded += s.framesEncoded ?? 0;
+        v.bytesSent += s.bytesSent ?? 0;
+      }
+      if (s.type === "transport") {
+        out.iceState = s.iceState;
+        out.dtlsState = s.dtlsState;
+      }
+    });
+    if (inboundCodec) out.codec = codecs.get(inboundCodec);
+    if (this.firstPacketAt !== undefined) out.firstPacketAt = this.firstPacketAt;
+    if (video) out.video = video;
+    if (this.firstFrameAt !== undefined) out.firstFrameAt = this.firstFrameAt;
+    return out;
+  }
+
+  /** Play the far end's audio again after the browser blocked autoplay (needs a click). */
+  resumePlayback(): Promise<void> {
+    return this.audio.play();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    // Our clones only: the shared captures stay open for the other sessions.
+    this.devices.microphone.drop(this.mic);
+    this.dropCamera();
+    this.pc.close();
+    this.audio.srcObject = null;
+    this.audio.remove();
+  }
+
+  // ---- internals ----
+
+  private onRemoteTrack(track: MediaStreamTrack): void {
+    if (track.kind === "video") {
+      if (!this.remoteVideo.getTracks().includes(track)) this.remoteVideo.addTrack(track);
+      this.publishView();
+      return;
+    }
+    if (!this.remoteAudio.getTracks().includes(track)) this.remoteAudio.addTrack(track);
+    // A remote track starts muted and unmutes when its first RTP packet arrives.
+    const markFirstPacket = () => (this.firstPacketAt ??= Date.now());
+    if (!track.muted) markFirstPacket();
+    track.addEventListener("unmute", markFirstPacket, { once: true });
+    // Playing the remote stream is what makes Chromium compute inbound audio levels, and
+    // what the user hears; a blocked autoplay is reported so the page can ask for a click.
+    this.audio.play().catch(() => this.hooks.onPlaybackBlocked());
+  }
+
+  private videoTransceiver(): RTCRtpTransceiver | undefined {
+    return this.pc.getTransceivers().find((t) => t.receiver.track.kind === "video" && t.currentDirection !== "stopped" && t.direction !== "stopped");
+  }
+
+  /**
+   * Set the video transceiver up for the next offer or answer. In an answer we accept the far
+   * end's video whatever our mode (they chose to send it; our camera still needs `send`).
+   */
+  private async prepareVideo(mode: VideoMode, hold: boolean, answering: boolean): Promise<void> {
+    this.videoWanted = mode;
+    let t = this.videoTransceiver();
+    if (!t) {
+      // Answering an offer without video, or offering without wanting any: no video m-line.
+      if (answering || mode === "none") return;
+      t = this.pc.addTransceiver("video", { direction: "recvonly", streams: [this.localVideo] });
+    }
+    const send = mode === "send";
+    if (send && !this.cameraOff) await t.sender.replaceTrack(await this.ensureCamera());
+    else {
+      await t.sender.replaceTrack(null);
+      if (!send) this.dropCamera();
+    }
+    const receive = mode !== "none" || answering;
+    let direction: RTCRtpTransceiverDirection = send ? (receive ? "sendrecv" : "sendonly") : receive ? "recvonly" : "inactive";
+    if (hold) direction = send ? "sendonly" : "inactive";
+    t.direction = direction;
+  }
+
+  /**
+   * An offer/answer completed: what video now does. `videoRemoved` when the far end turned
+   * video off while audio flows both ways (hold makes everything one-way or inactive: that is
+   * not a removal).
+   */
+  private settle(): Negotiated {
+    const video = this.videoTransceiver();
+    const audio = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio");
+    const sending = !!video && SENDING.has(video.currentDirection) && this.videoWanted === "send";
+    const receiving = !!video && RECEIVING.has(video.currentDirection);
+    const audioBothWays = audio?.currentDirection === "sendrecv";
+    if (!sending && this.cam) {
+      void video?.sender.replaceTrack(null);
+      this.dropCamera();
+    }
+    this.publishView();
+    return { videoSending: sending, videoReceiving: receiving, videoRemoved: audioBothWays && !sending && !receiving };
+  }
+
+  private publishView(): void {
+    if (this.closed) return;
+    const video = this.videoTransceiver();
+    this.hooks.onView({
+      session: this.session,
+      remoteVideo: this.remoteVideo,
+      localVideo: this.localVideo,
+      receivingVideo: !!video && RECEIVING.has(video.currentDirection),
+      sendingVideo: !!video && SENDING.has(video.currentDirection) && !!this.cam && !this.cameraOff,
+    });
+  }
+
+  private async ensureMicrophone(): Promise<void> {
+    if (this.mic) return;
+    const track = await this.devices.microphone.track();
+    if (this.closed || this.mic) {
+      this.devices.microphone.drop(track); // the session ended (or another request got here first) meanwhile
+      if (this.closed) throw new Error("the call ended");
+      return;
+    }
+    this.mic = track;
+    track.enabled = !this.muted;
+    // Reuse a transceiver the remote offer created, so the answer stays one m-line.
+    const free = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && !t.sender.track);
+    if (free) {
+      await free.sender.replaceTrack(track);
+      free.direction = "sendrecv";
+    } else {
+      this.pc.addTrack(track, new MediaStream([track]));
+    }
+  }
+
+  private async ensureCamera(): Promise<MediaStreamTrack> {
+    if (this.cam) return this.cam;
+    const track = await this.devices.camera.track();
+    if (this.closed || this.cam) {
+      this.devices.camera.drop(track);
+      if (this.closed) throw new Error("the call ended");
+      return this.cam!;
+    }
+    this.cam = track;
+    this.localVideo.addTrack(track);
+    return track;
+  }
+
+  private dropCamera(): void {
+    if (!this.cam) return;
+    this.localVideo.removeTrack(this.cam);
+    this.devices.camera.drop(this.cam);
+    this.cam = undefined;
+  }
+
+  private async reportStats(): Promise<void> {
+    try {
+      this.hooks.onStats(await this.stats());
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+}
