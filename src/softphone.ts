@@ -96,6 +96,9 @@ export class Softphone {
     this.media.onMediaLost(({ sessions, reason }) => {
       this.calls.mediaLost(sessions.filter((s) => s.owner.kind === "call").map((s) => s.owner.callId), reason);
     });
+    this.media.onStats(({ session, stats }) => {
+      if (session.owner.kind === "call") this.calls.mediaStats(session.owner.callId, stats);
+    });
     this.media.onDidChangeConnection(() => this.changed());
     this.media.onCallAction((action) => {
       runCallAction(this.calls, action).catch((err) => options.log.warn(`call window action: ${messageOf(err)}`));

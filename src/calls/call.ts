@@ -1,7 +1,8 @@
 // One call: its sip.js session, its state machine and what a person sees of it.
 import type { Invitation, Inviter } from "sip.js";
 import type { VideoMode } from "../protocol/callWindow";
-import type { CallDirection, CallState, CallView, ClearReason, RemoteParty } from "../protocol/model";
+import type { CallDirection, CallSetupTimings, CallState, CallView, ClearReason, RemoteParty } from "../protocol/model";
+import type { MediaQuality } from "../protocol/quality";
 import { CallStateMachine } from "./callState";
 
 export class Call {
@@ -23,6 +24,11 @@ export class Call {
   videoSending = false;
   videoReceiving = false;
   cameraOff = false;
+  quality: MediaQuality | undefined;
+  qualityAnnouncedAt = 0;
+  setupLogged = false;
+  /** Epoch ms of each set-up step (see CallSetupTimings). */
+  readonly setupAt: { [K in keyof CallSetupTimings]?: number } = {};
   /** Tail of this call's ordered history writes. */
   historyWritten: Promise<void> = Promise.resolve();
 
@@ -47,6 +53,17 @@ export class Call {
   /** Video was asked for or is flowing (the call window shows tiles, the sidebar video buttons). */
   get hasVideo(): boolean {
     return this.videoMode !== "none" || this.videoSending || this.videoReceiving;
+  }
+
+  /** Record a set-up step the first time it happens. */
+  markSetup(step: keyof CallSetupTimings, at = Date.now()): void {
+    if (at >= this.startedAt) this.setupAt[step] ??= at;
+  }
+
+  /** The set-up steps so far, in ms after the start; undefined before any. */
+  setupTimings(): CallSetupTimings | undefined {
+    const entries = Object.entries(this.setupAt).map(([k, at]) => [k, Math.round(at! - this.startedAt)]);
+    return entries.length ? (Object.fromEntries(entries) as CallSetupTimings) : undefined;
   }
 
   /** Set the clear reason once; the first cause wins (a BYE after our CANCEL changes nothing). */
@@ -74,6 +91,9 @@ export class Call {
     if (this.reason !== undefined) v.reason = this.reason;
     if (this.reasonText !== undefined) v.reasonText = this.reasonText;
     if (this.videoOffered) v.videoOffered = true;
+    if (this.quality && this.state === "incall") v.quality = this.quality;
+    const setup = this.setupTimings();
+    if (setup) v.setup = setup;
     if (this.hasVideo) v.video = { mode: this.videoMode, sending: this.videoSending, receiving: this.videoReceiving, cameraOff: this.cameraOff };
     return v;
   }

@@ -7,7 +7,8 @@ import { domainOf } from "../accounts/accountConfig";
 import type { HistoryStore } from "../history/historyStore";
 import type { MediaPort } from "../media/mediaPort";
 import { RemoteSessionDescriptionHandler, type SoftphoneSdhOptions } from "../media/remoteSdh";
-import type { Negotiated, VideoMode } from "../protocol/callWindow";
+import type { MediaStats, Negotiated, VideoMode } from "../protocol/callWindow";
+import type { CallSetupTimings } from "../protocol/model";
 import type { CallView, ClearReason } from "../protocol/model";
 import type { SipAccount } from "../sip/sipAccount";
 import { Emitter } from "../util/emitter";
@@ -101,7 +102,7 @@ export class CallManager {
 
     const call = new Call(randomUUID(), account.id, "outgoing", remoteParty(parsed.target.uri, parsed.target.display === parsed.target.uri ? undefined : parsed.target.display));
     call.videoMode = opts.video ? "send" : "none";
-    const inviter = new Inviter(account.ua, target, { sessionDescriptionHandlerOptions: this.sdhOptions(call) });
+    const inviter = new Inviter(account.ua, target, { sessionDescriptionHandlerOptions: this.sdhOptions(call), earlyMedia: true });
     call.session = inviter;
     inviter.sessionDescriptionHandlerOptionsReInvite = this.sdhOptions(call);
     this.callIdBySession.set(inviter, call.id);
@@ -124,11 +125,16 @@ export class CallManager {
     try {
       await inviter.invite({
         requestDelegate: {
-          onTrying: () => this.advance(call, "trying"),
+          onTrying: () => {
+            call.markSetup("tryingMs");
+            this.advance(call, "trying");
+          },
           onProgress: (response) => {
             const code = response.message.statusCode ?? 0;
-            if (code === 180 || code === 183) this.advance(call, "ringing");
-            else this.advance(call, "trying");
+            if (code === 180 || code === 183) {
+              call.markSetup("ringingMs");
+              this.advance(call, "ringing");
+            } else this.advance(call, "trying");
           },
           onReject: (response) => {
             const code = response.message.statusCode ?? 0;
@@ -137,6 +143,8 @@ export class CallManager {
           },
         },
       });
+      // invite() resolves once the INVITE has been handed to the transport.
+      call.markSetup("inviteSentMs");
     } catch (err) {
       this.clear(call, "failed", undefined, messageOf(err));
       try {
@@ -351,6 +359,39 @@ export class CallManager {
     if (!call.session.sessionDescriptionHandler?.sendDtmf(tones)) throw new Error("DTMF could not be sent on this call");
   }
 
+  /**
+   * The call window's periodic figures for a call's media: quality for the views (a change of
+   * grade is announced at once, other changes ride along with the next one or every 5 s) and
+   * the set-up steps only the media can see (ICE connected, first audio, first video frame).
+   */
+  mediaStats(callId: string, stats: MediaStats): void {
+    const call = this.calls.get(callId);
+    if (!call || call.cleared) return;
+    const firstSeen = [
+      ["iceConnectedMs", stats.iceConnectedAt],
+      ["firstAudioMs", stats.firstPacketAt],
+      ["firstVideoMs", stats.firstFrameAt],
+    ] as const;
+    let stepAdded = false;
+    for (const [step, at] of firstSeen) {
+      if (typeof at === "number" && call.setupAt[step] === undefined) {
+        call.markSetup(step, at);
+        stepAdded = call.setupAt[step] !== undefined || stepAdded;
+      }
+    }
+    if (stepAdded && call.setupAt.firstAudioMs !== undefined && !call.setupLogged) {
+      call.setupLogged = true;
+      this.options.log.info(`call ${call.id} set-up: ${formatSetup(call.setupTimings())}`);
+    }
+    const before = call.quality;
+    call.quality = stats.quality;
+    const now = Date.now();
+    if (stepAdded || before?.grade !== stats.quality?.grade || now - call.qualityAnnouncedAt >= 5000) {
+      call.qualityAnnouncedAt = now;
+      this._onDidChange.fire();
+    }
+  }
+
   /** The call window lost these calls' media: end them on the network too. */
   mediaLost(callIds: string[], why: string): void {
     for (const id of callIds) {
@@ -379,6 +420,7 @@ export class CallManager {
     session.stateChange.addListener((s) => {
       if (s === SessionState.Established) {
         call.answeredAt = Date.now();
+        call.markSetup("answeredMs", call.answeredAt);
         this.advance(call, "incall");
         const at = call.answeredAt;
         this.writeHistory(call, (h) => h.recordAnswer(call.id, at));
@@ -450,4 +492,19 @@ export class CallManager {
 /** Whether an SDP offer has an active video stream (m=video with a port other than 0). */
 export function offersVideo(body: string | undefined): boolean {
   return typeof body === "string" && /^m=video [1-9]/m.test(body);
+}
+
+/** "INVITE +12 ms, 100 +30 ms, 180 +120 ms, …" in the order a call goes through them. */
+export function formatSetup(t: CallSetupTimings | undefined): string {
+  if (!t) return "no steps yet";
+  const steps: Array<[keyof CallSetupTimings, string]> = [
+    ["inviteSentMs", "INVITE sent"],
+    ["tryingMs", "100"],
+    ["ringingMs", "180/183"],
+    ["answeredMs", "200"],
+    ["iceConnectedMs", "ICE connected"],
+    ["firstAudioMs", "first audio"],
+    ["firstVideoMs", "first video frame"],
+  ];
+  return steps.filter(([k]) => t[k] !== undefined).map(([k, label]) => `${label} +${t[k]} ms`).join(", ");
 }

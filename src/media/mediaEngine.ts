@@ -59,7 +59,8 @@ export class MediaEngine implements MediaPort {
   readonly onCallAction = this._onCallAction.event;
   private readonly _onError = new Emitter<{ session?: MediaSessionRef; message: string }>();
   readonly onError = this._onError.event;
-  private readonly _onStats = new Emitter<MediaStats>();
+  private readonly _onStats = new Emitter<{ session: MediaSessionRef; stats: MediaStats }>();
+  /** A session's periodic figures (about once a second), for its owner. */
   readonly onStats = this._onStats.event;
 
   constructor(private readonly options: MediaEngineOptions) {
@@ -280,7 +281,7 @@ export class MediaEngine implements MediaPort {
       // Only for sessions this host gave the page: page-supplied ids are not stored.
       if (!live() || !s || typeof s !== "object" || typeof s.sessionId !== "string" || !this.sessions.has(s.sessionId)) return;
       this.lastStats.set(s.sessionId, s);
-      this._onStats.fire(s);
+      this._onStats.fire({ session: { id: s.sessionId, owner: this.sessions.get(s.sessionId)! }, stats: s });
     });
     rpc.on("media.spare", (p) => {
       const s = p?.spare;

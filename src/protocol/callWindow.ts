@@ -2,6 +2,7 @@
 // The call window owns all media: microphone, RTCPeerConnections, playback, stats.
 import type { CallAction } from "./callActions";
 import type { CallView } from "./model";
+import type { MediaQuality } from "./quality";
 import type { Mirror } from "./rpc";
 
 export const CALL_WINDOW_PROTOCOL_VERSION = 2;
@@ -68,8 +69,12 @@ export interface MediaStats {
   firstPacketAt?: number;
   /** Present while the session has a video stream. */
   video?: VideoStats;
-  /** Epoch ms of the first remote video frame. */
+  /** Epoch ms of the first remote video frame painted. */
   firstFrameAt?: number;
+  /** Epoch ms when ICE first connected. */
+  iceConnectedAt?: number;
+  /** Codec, bitrate, loss, jitter, round trip and MOS over the last second (the periodic reports). */
+  quality?: MediaQuality;
 }
 
 /** Everything the host may ask of or tell the call window. */

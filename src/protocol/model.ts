@@ -1,6 +1,7 @@
 // The data shapes that cross every boundary: host ↔ sidebar, host ↔ call window, the public API
 // and `softphone.getState`. Plain JSON only (no classes, no Dates) so they survive postMessage,
-// WebSockets and JSON.stringify unchanged. No imports: both bundles include this file.
+// WebSockets and JSON.stringify unchanged. Type imports only: both bundles include this file.
+import type { MediaQuality } from "./quality";
 
 /** Registration state of one account. */
 export type RegistrationState = "unregistered" | "registering" | "registered" | "failed";
@@ -66,6 +67,20 @@ export interface CallVideoView {
   cameraOff: boolean;
 }
 
+/**
+ * How long each step of a call's set-up took, in ms after the call started (dial, or the
+ * INVITE's arrival for incoming calls). Absent steps have not happened (yet).
+ */
+export interface CallSetupTimings {
+  inviteSentMs?: number;
+  tryingMs?: number;
+  ringingMs?: number;
+  answeredMs?: number;
+  iceConnectedMs?: number;
+  firstAudioMs?: number;
+  firstVideoMs?: number;
+}
+
 export interface CallView {
   id: string;
   accountId: string;
@@ -86,6 +101,9 @@ export interface CallView {
   /** An incoming call whose offer has video (answer with video or audio only). */
   videoOffered?: boolean;
   video?: CallVideoView;
+  /** Live media quality (codec, bitrate, loss, jitter, round trip, MOS), about once a second. */
+  quality?: MediaQuality;
+  setup?: CallSetupTimings;
 }
 
 /** Outcome of a finished call as history shows it. */

@@ -1,5 +1,6 @@
 // How calls read to a person, shared by the host (status bar, pickers) and both webviews
 // (sidebar, call window): pure, no `vscode` import, so the webview bundles can include it.
+import type { MediaQuality, StreamQuality } from "../protocol/quality";
 import type { CallView, ClearReason } from "../protocol/model";
 
 const REASONS: Record<ClearReason, string> = {
@@ -46,4 +47,22 @@ export function formatDuration(totalSec: number): string {
 
 export function elapsed(call: CallView, now: number): string {
   return formatDuration(((call.endedAt ?? now) - (call.answeredAt ?? call.startedAt)) / 1000);
+}
+
+/** One line of a stream's figures, e.g. "opus · 32 kb/s · loss 0.5% · jitter 3 ms · RTT 12 ms". */
+export function streamSummary(q: StreamQuality): string {
+  const parts = [q.codec ?? q.kind, `${Math.round(q.receiveKbps)} kb/s`, `loss ${q.lossPercent.toFixed(1)}%`, `jitter ${Math.round(q.jitterMs)} ms`];
+  if (q.rttMs !== undefined) parts.push(`RTT ${Math.round(q.rttMs)} ms`);
+  if (q.frameWidth && q.frameHeight) parts.push(`${q.frameWidth}×${q.frameHeight}${q.framesPerSecond ? ` ${Math.round(q.framesPerSecond)} fps` : ""}`);
+  return parts.join(" · ");
+}
+
+/** The call's quality in a few words: "good (MOS 4.4)". */
+export function qualityLabel(q: MediaQuality): string {
+  return q.mos !== undefined ? `${q.grade} (MOS ${q.mos.toFixed(1)})` : q.grade;
+}
+
+/** Quality for a tooltip: the grade, then one line per stream. */
+export function qualityDetail(q: MediaQuality): string {
+  return [`Call quality: ${qualityLabel(q)}`, q.audio && `audio: ${streamSummary(q.audio)}`, q.video && `video: ${streamSummary(q.video)}`].filter(Boolean).join("\n");
 }

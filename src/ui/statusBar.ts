@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import type { AccountView, CallView } from "../protocol/model";
 import { safeUiText } from "../calls/remoteParty";
-import { callLabel, elapsed, stateLabel } from "./format";
+import { callLabel, elapsed, qualityDetail, stateLabel } from "./format";
 
 const REG_ICON: Record<AccountView["state"], string> = {
   registered: "$(pass-filled)",
@@ -65,11 +65,14 @@ export class StatusBar implements vscode.Disposable {
     }
     const icon = c.state === "cleared" ? "$(call-outgoing)" : c.direction === "incoming" ? "$(call-incoming)" : "$(call-outgoing)";
     const time = c.state === "incall" ? ` ${elapsed(c, Date.now())}` : "";
-    this.call.text = `${icon} ${stateLabel(c)}${time} · ${safeUiText(callLabel(c))}`;
-    this.call.tooltip =
+    // While a call's quality is poor, the item says so (the tooltip has the figures).
+    const poor = c.state === "incall" && c.quality?.grade === "poor";
+    this.call.text = `${poor ? "$(warning) " : ""}${icon} ${stateLabel(c)}${time} · ${safeUiText(callLabel(c))}${poor ? " · poor quality" : ""}`;
+    const hint =
       c.state === "ringing" && c.direction === "incoming" ? "Click to answer or decline" : c.state === "cleared" ? "Call ended" : "Click for call actions (hang up, mute, hold, call window)";
+    this.call.tooltip = c.state === "incall" && c.quality ? `${hint}\n${qualityDetail(c.quality)}` : hint;
     this.call.backgroundColor =
-      c.state === "ringing" && c.direction === "incoming" ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
+      (c.state === "ringing" && c.direction === "incoming") || poor ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
     this.call.show();
   }
 

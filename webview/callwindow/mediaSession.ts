@@ -6,6 +6,8 @@
 import type { IceServer, MediaSessionRef, MediaStats, Negotiated, SdpType, VideoMode } from "../../src/protocol/callWindow";
 import type { SharedCapture } from "./capture";
 import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
+import { summarizeStats, type StatsSnapshot } from "./statsSummary";
+import type { MediaQuality } from "../../src/protocol/quality";
 
 /** What the page shows of a session: its streams, and whether video flows each way. */
 export interface SessionView {
@@ -45,6 +47,10 @@ export class MediaSession {
   private lastInboundDuration = 0;
   private firstPacketAt: number | undefined;
   private firstFrameAt: number | undefined;
+  private iceConnectedAt: number | undefined;
+  /** The periodic report's counters, for per-second bitrates and loss (see summarizeStats). */
+  private snapshot: StatsSnapshot | undefined;
+  private quality: MediaQuality | undefined;
 
   constructor(
     readonly session: MediaSessionRef,
@@ -67,6 +73,10 @@ export class MediaSession {
     this.audio.srcObject = this.remoteAudio;
     document.body.appendChild(this.audio);
     this.pc.addEventListener("track", (ev) => this.onRemoteTrack(ev.track));
+    this.pc.addEventListener("iceconnectionstatechange", () => {
+      const s = this.pc.iceConnectionState;
+      if (s === "connected" || s === "completed") this.iceConnectedAt ??= Date.now();
+    });
     this.statsTimer = setInterval(() => void this.reportStats(), 1000);
   }
 
@@ -135,8 +145,9 @@ export class MediaSession {
     return true;
   }
 
-  async stats(): Promise<MediaStats> {
-    const report = await this.pc.getStats();
+  /** The session's figures now; `report` when the caller already has one. */
+  async stats(report?: RTCStatsReport): Promise<MediaStats> {
+    report ??= await this.pc.getStats();
     const out: MediaStats = { sessionId: this.id, bytesSent: 0, bytesReceived: 0, packetsReceived: 0, inboundLevel: 0, outboundLevel: 0 };
     const codecs = new Map<string, string>();
     let inboundCodec: string | undefined;
@@ -165,7 +176,7 @@ export class MediaSession {
         v.bytesReceived += s.bytesReceived ?? 0;
         if (s.frameWidth) v.frameWidth = s.frameWidth;
         if (s.frameHeight) v.frameHeight = s.frameHeight;
-        if ((s.framesDecoded ?? 0) > 0) this.firstFrameAt ??= Date.now();
+
       }
       if (s.type === "outbound-rtp" && s.kind === "video") {
         const v = videoStats();
@@ -181,6 +192,8 @@ export class MediaSession {
     if (this.firstPacketAt !== undefined) out.firstPacketAt = this.firstPacketAt;
     if (video) out.video = video;
     if (this.firstFrameAt !== undefined) out.firstFrameAt = this.firstFrameAt;
+    if (this.iceConnectedAt !== undefined) out.iceConnectedAt = this.iceConnectedAt;
+    if (this.quality) out.quality = this.quality;
     return out;
   }
 
@@ -206,6 +219,7 @@ export class MediaSession {
   private onRemoteTrack(track: MediaStreamTrack): void {
     if (track.kind === "video") {
       if (!this.remoteVideo.getTracks().includes(track)) this.remoteVideo.addTrack(track);
+      this.watchFirstFrame(track);
       this.publishView();
       return;
     }
@@ -217,6 +231,26 @@ export class MediaSession {
     // Playing the remote stream is what makes Chromium compute inbound audio levels, and
     // what the user hears; a blocked autoplay is reported so the page can ask for a click.
     this.audio.play().catch(() => this.hooks.onPlaybackBlocked());
+  }
+
+  /**
+   * The moment the far end's first video frame is ready to paint (setup timings, the bench):
+   * a detached, muted <video> reports it through requestVideoFrameCallback, then goes away.
+   */
+  private watchFirstFrame(track: MediaStreamTrack): void {
+    if (this.firstFrameAt !== undefined) return;
+    const probe = document.createElement("video");
+    probe.muted = true;
+    probe.srcObject = new MediaStream([track]);
+    const done = () => {
+      probe.srcObject = null;
+    };
+    if (typeof probe.requestVideoFrameCallback !== "function") return;
+    probe.requestVideoFrameCallback(() => {
+      this.firstFrameAt ??= Date.now();
+      done();
+    });
+    probe.play().catch(done);
   }
 
   private videoTransceiver(): RTCRtpTransceiver | undefined {
@@ -318,9 +352,15 @@ export class MediaSession {
     this.cam = undefined;
   }
 
+  /** Every second: the figures plus quality over that second, to the page and the host. */
   private async reportStats(): Promise<void> {
     try {
-      this.hooks.onStats(await this.stats());
+      const report = await this.pc.getStats();
+      const now = Date.now();
+      const { quality, snapshot } = summarizeStats([...report.values()], this.snapshot, now);
+      this.snapshot = snapshot;
+      this.quality = quality;
+      this.hooks.onStats(await this.stats(report));
     } catch {
       /* closed meanwhile */
     }
