@@ -1,7 +1,9 @@
 // VS Code entry point. Activation is cheap and asynchronous: everything heavy (sockets,
 // registration) starts after activate() has returned, and nothing here does synchronous I/O.
 import * as vscode from "vscode";
-import { readAccounts, readCallWindowMode, readCallWindowPort, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
+import { readAccounts, readAudioProcessing, readCallWindowMode, readCallWindowPort, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
+import { DEVICE_KIND_NAMES } from "./media/devices";
+import type { DeviceChoices } from "./protocol/callWindow";
 import { PasswordStore } from "./accounts/secrets";
 import { openCallWindow } from "./media/openCallWindow";
 import { runCallAction } from "./calls/callActions";
@@ -15,6 +17,8 @@ import { StatusBar } from "./ui/statusBar";
 import type { Logger } from "./util/logger";
 import { sidebarNoteHandlers } from "./ui/sidebarController";
 import { buildSidebarState, SidebarPublisher } from "./ui/sidebarPublisher";
+
+const DEVICE_CHOICES_KEY = "softphone.devices";
 
 /** The API other extensions (and our tests) get from `activate()`. */
 export interface SoftphoneApi {
@@ -54,6 +58,12 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     openWindow: (url): Promise<void> => openCallWindow(url, readCallWindowMode(), softphone.server, log),
     settings: readSettings,
     callWindowPort: readCallWindowPort(),
+    // Device choices belong to this machine's user, not to a workspace: globalState.
+    deviceStore: {
+      load: () => context.globalState.get<DeviceChoices>(DEVICE_CHOICES_KEY),
+      save: async (choices) => context.globalState.update(DEVICE_CHOICES_KEY, choices),
+    },
+    audioProcessing: readAudioProcessing,
   });
   phone = softphone;
 
@@ -107,8 +117,16 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       });
     })),
     toDisposable(softphone.media.onError(({ message }) => void vscode.window.showErrorMessage(`Softphone call window: ${message}`))),
+    toDisposable(
+      softphone.media.onDeviceFallback(({ kind, wanted, using }) => {
+        void vscode.window
+          .showWarningMessage(`Softphone: the ${DEVICE_KIND_NAMES[kind].toLowerCase()} "${wanted}" is not available; using ${using}.`, "Select Devices")
+          .then((pick) => pick && vscode.commands.executeCommand("softphone.selectDevices"));
+      }),
+    ),
     passwords.onDidChange((id) => void softphone.restartAccount(id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.audio`)) softphone.media.pushDeviceSettings();
       if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
     }),
     ...registerCommands({ softphone, passwords, log }),

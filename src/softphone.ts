@@ -8,6 +8,8 @@ import { CallManager } from "./calls/callManager";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
+import type { DeviceChoiceStore } from "./media/devices";
+import type { AudioProcessing } from "./protocol/callWindow";
 import { SystemRinger, type Ringer } from "./media/systemRinger";
 import type { AccountView, SoftphoneState } from "./protocol/model";
 import { AccountPool } from "./accounts/accountPool";
@@ -39,6 +41,10 @@ export interface SoftphoneOptions {
   callWindowPort?: number;
   /** Rings when no call window is open; defaults to the OS sound player with media/ring.wav. */
   fallbackRinger?: Ringer;
+  /** Where device choices are kept (the extension: globalState); default memory. */
+  deviceStore?: DeviceChoiceStore;
+  /** The microphone's processing (settings softphone.audio.*); default all on. */
+  audioProcessing?: () => AudioProcessing;
 }
 
 export class Softphone {
@@ -67,6 +73,8 @@ export class Softphone {
       },
       reconnectGraceMs: options.reconnectGraceMs,
       fallbackRinger: options.fallbackRinger ?? new SystemRinger(join(options.mediaDir, "ring.wav")),
+      deviceStore: options.deviceStore,
+      audioProcessing: options.audioProcessing,
     });
     this.calls = new CallManager({
       account: (id) => this.account(id),

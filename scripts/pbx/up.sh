@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Bring up the local PBX bench on 127.0.0.1 with all state under RUN_DIR:
-#   rtpengine -> kamailio -> baresip -> sipp x3 (answer, busy, 503), each waited for.
+#   rtpengine -> kamailio -> baresip -> sipp x4 (answer, busy, 503, early), each waited for.
 #   RUN_DIR/conf  rendered configs (templates: scripts/pbx/conf, @RUN_DIR@ etc. substituted)
 #   RUN_DIR/run   pid files, kamailio control socket     RUN_DIR/logs  one log per daemon
 #   RUN_DIR/rec   baresip's recordings (sndfile)          RUN_DIR/tls   self-signed cert for wss
-#   RUN_DIR/media the 440 Hz tone baresip sends (make-tone.js; cert and tone are kept across runs)
+#   RUN_DIR/media the 440 Hz tone baresip sends (make-tone.js) and its first second as raw u-law,
+#                 sipp-early's early media (cert and tones are kept across runs)
 # A bench already running from the same RUN_DIR is stopped first. On any failure the parts
 # already started are stopped again, the tail of the relevant log is printed, exit status 1.
 set -euo pipefail
@@ -42,11 +43,11 @@ for b in kamailio kamcmd rtpengine baresip sipp openssl ss node; do
 done
 "$HERE/down.sh" "$RUN_DIR" | sed 's/^/previous bench: /' || true
 busy=""
-for p in udp:2223 tcp:9900 udp:5060 tcp:5060 tcp:8080 tcp:8443 udp:5062 tcp:4444 udp:5070 udp:5071 udp:5072; do
+for p in udp:2223 tcp:9900 udp:5060 tcp:5060 tcp:8080 tcp:8443 udp:5062 tcp:4444 udp:5070 udp:5071 udp:5072 udp:5073; do
   listening "${p%%:*}" "${p#*:}" && busy+=" $p"
 done
 [ -z "$busy" ] || fail "ports in use:$busy (another bench or a system kamailio/rtpengine?)
-$(ss -Hlntup 2>/dev/null | grep -E ':(2223|9900|5060|8080|8443|5062|4444|507[012]) ' || true)"
+$(ss -Hlntup 2>/dev/null | grep -E ':(2223|9900|5060|8080|8443|5062|4444|507[0-3]) ' || true)"
 
 # 1. render configs, media, cert
 mkdir -p "$RUN" "$LOGS" "$REC" "$TLS" "$CONF" "$MEDIA"
@@ -67,6 +68,21 @@ rm -rf "$CONF" "$REC"; mkdir -p "$CONF" "$REC"   # recordings start empty for ev
       -e "s|@BARESIP_MODULES@|$BARESIP_MODULES|g" "$HERE/conf/$f" >"$CONF/$f"
 done
 [ -s "$MEDIA/tone-440-8k.wav" ] || node "$HERE/make-tone.js" "$MEDIA/tone-440-8k.wav" 60 440 8000 0.5 || fail "make-tone.js failed"
+# sipp's rtp_stream plays raw payload bytes: the WAV's first second (440 whole cycles, so it loops
+# without a click; 8000 bytes = 50 packets of 20 ms) encoded as G.711 u-law
+[ -s "$MEDIA/tone-440-8k.pcmu" ] || node -e '
+  const fs = require("fs"), [wav, out] = process.argv.slice(1), pcm = fs.readFileSync(wav);
+  const ulaw = (s) => {
+    const sign = s < 0 ? 0x80 : 0;
+    s = Math.min(Math.abs(s), 32635) + 0x84;
+    let exp = 7;
+    for (let m = 0x4000; !(s & m) && exp > 0; m >>= 1) exp--;
+    return ~(sign | (exp << 4) | ((s >> (exp + 3)) & 0x0f)) & 0xff;
+  };
+  const n = 8000, b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = ulaw(pcm.readInt16LE(44 + 2 * i));
+  fs.writeFileSync(out + ".tmp", b);
+  fs.renameSync(out + ".tmp", out);' "$MEDIA/tone-440-8k.wav" "$MEDIA/tone-440-8k.pcmu" || fail "making the u-law tone failed"
 if [ ! -s "$TLS/cert.pem" ] || [ ! -s "$TLS/key.pem" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
@@ -112,7 +128,7 @@ done
 [ -n "$ok" ] || fail "baresip did not register as phone@127.0.0.1 within 10 s" "$LOGS/baresip.log"
 echo "baresip up (pid $(cat "$RUN/baresip.pid")), registered after $(( $(now_ms) - t )) ms"
 
-# 5. sipp UAS x3 (background mode; the pid is parsed from sipp's output)
+# 5. sipp UAS x4 (background mode; the pid is parsed from sipp's output)
 t=$(now_ms)
 start_sipp() { # name scenario sip-port media-port [extra args]
   local name=$1 sf=$2 port=$3 mport=$4 out pid; shift 4
@@ -127,11 +143,12 @@ start_sipp() { # name scenario sip-port media-port [extra args]
 start_sipp answer uas-answer-bye.xml 5070 6100 -rtp_echo
 start_sipp busy uas-486.xml 5071 6110
 start_sipp 503 uas-503.xml 5072 6120
-for n in answer:5070 busy:5071 503:5072; do
+start_sipp early uas-early.xml 5073 6130
+for n in answer:5070 busy:5071 503:5072 early:5073; do
   for _ in $(seq 1 100); do listening udp "${n#*:}" && break; sleep 0.05; done
   listening udp "${n#*:}" || fail "sipp-${n%%:*} not listening on udp 127.0.0.1:${n#*:}" "$LOGS/sipp-${n%%:*}.err"
 done
-echo "sipp x3 up (pids $(cat "$RUN"/sipp-*.pid | tr '\n' ' ')) after $(( $(now_ms) - t )) ms"
+echo "sipp x4 up (pids $(cat "$RUN"/sipp-*.pid | tr '\n' ' ')) after $(( $(now_ms) - t )) ms"
 
 trap - ERR
 echo "pbx up in $(( $(now_ms) - T0 )) ms: $RUN_DIR"

@@ -2,6 +2,7 @@
 // user (once per change) exactly which field of which account is wrong.
 import * as vscode from "vscode";
 import { DEFAULT_CALL_WINDOW_PORT } from "../media/callWindowServer";
+import type { AudioProcessing } from "../protocol/callWindow";
 import type { SoftphoneSettings } from "../settings";
 import { parseAccounts, type AccountConfig } from "./accountConfig";
 
@@ -27,6 +28,13 @@ export function readSettings(): SoftphoneSettings {
 export function readCallWindowPort(): number {
   const v = vscode.workspace.getConfiguration(SECTION).get<number>("callWindowPort", DEFAULT_CALL_WINDOW_PORT);
   return Number.isInteger(v) && v >= 0 && v <= 65535 ? v : DEFAULT_CALL_WINDOW_PORT;
+}
+
+/** `softphone.audio.*`: the microphone's processing (anything but `false` keeps it on). */
+export function readAudioProcessing(): AudioProcessing {
+  const c = vscode.workspace.getConfiguration(`${SECTION}.audio`);
+  const on = (key: string) => c.get<unknown>(key, true) !== false;
+  return { echoCancellation: on("echoCancellation"), noiseSuppression: on("noiseSuppression"), autoGainControl: on("autoGainControl") };
 }
 
 export type CallWindowMode = "auto" | "integratedBrowser" | "externalBrowser";

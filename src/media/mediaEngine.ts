@@ -3,7 +3,20 @@
 // tells each media session's owner (a call today) when the window and with it the session's
 // media has gone away, and relays what the user clicked in the window.
 import type { WebSocket } from "ws";
-import { CALL_WINDOW_PROTOCOL_VERSION, type HostCallWindowChannel, type IceServer, type MediaOwner, type MediaSessionRef, type MediaStats, type Negotiated } from "../protocol/callWindow";
+import {
+  CALL_WINDOW_PROTOCOL_VERSION,
+  type AudioProcessing,
+  type DeviceChoices,
+  type DeviceInfo,
+  type DeviceKind,
+  type HostCallWindowChannel,
+  type IceServer,
+  type MediaOwner,
+  type MediaSessionRef,
+  type MediaStats,
+  type Negotiated,
+} from "../protocol/callWindow";
+import { isDeviceKind, memoryDeviceStore, parseDevice, parseDeviceList, sanitizeChoices, type DeviceChoiceStore } from "./devices";
 import type { CallView } from "../protocol/model";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
 import { Emitter } from "../util/emitter";
@@ -28,7 +41,13 @@ export interface MediaEngineOptions {
   iceGatheringTimeoutMs?: number;
   /** Rings while no call window is connected (the OS sound player). */
   fallbackRinger?: Ringer;
+  /** Where the user's device choices are kept (default: memory). */
+  deviceStore?: DeviceChoiceStore;
+  /** The microphone's processing settings (default: all on). */
+  audioProcessing?: () => AudioProcessing;
 }
+
+const DEFAULT_PROCESSING: AudioProcessing = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
 interface Connection {
   ws: WebSocket;
@@ -59,12 +78,44 @@ export class MediaEngine implements MediaPort {
   readonly onCallAction = this._onCallAction.event;
   private readonly _onError = new Emitter<{ session?: MediaSessionRef; message: string }>();
   readonly onError = this._onError.event;
+  private devices: DeviceInfo[] = [];
+  private devicesInUse: Partial<Record<DeviceKind, string>> = {};
+  private readonly deviceStore: DeviceChoiceStore;
+  private readonly _onDevices = new Emitter<DeviceInfo[]>();
+  /** The call window's device list changed (it connected, or a device came or went). */
+  readonly onDevices = this._onDevices.event;
+  private readonly _onDeviceFallback = new Emitter<{ kind: DeviceKind; wanted: string; using: string }>();
+  /** A chosen device is gone and the default took over: the user should hear about it. */
+  readonly onDeviceFallback = this._onDeviceFallback.event;
   private readonly _onStats = new Emitter<{ session: MediaSessionRef; stats: MediaStats }>();
   /** A session's periodic figures (about once a second), for its owner. */
   readonly onStats = this._onStats.event;
 
   constructor(private readonly options: MediaEngineOptions) {
+    this.deviceStore = options.deviceStore ?? memoryDeviceStore();
     options.server.onSocket((ws) => this.accept(ws));
+  }
+
+  /** The devices the connected call window offers (empty before one has connected). */
+  availableDevices(): { devices: DeviceInfo[]; inUse: Partial<Record<DeviceKind, string>> } {
+    return { devices: [...this.devices], inUse: { ...this.devicesInUse } };
+  }
+
+  deviceChoices(): DeviceChoices {
+    return sanitizeChoices(this.deviceStore.load());
+  }
+
+  /** Use this device from now on (mid-call too: the window swaps tracks, no renegotiation) and keep the choice. */
+  async chooseDevice(kind: DeviceKind, device: { deviceId: string; label: string }): Promise<void> {
+    const chosen = parseDevice({ kind, ...device });
+    if (!chosen) throw new Error(`not a ${kind} device: ${JSON.stringify(device).slice(0, 80)}`);
+    await this.deviceStore.save({ ...this.deviceChoices(), [kind]: { deviceId: chosen.deviceId, label: chosen.label } });
+    this.pushDeviceSettings();
+  }
+
+  /** Send the device choices and microphone processing to the window (after a settings change too). */
+  pushDeviceSettings(): void {
+    this.active?.rpc.notify("devices.use", { choices: this.deviceChoices(), processing: this.options.audioProcessing?.() ?? DEFAULT_PROCESSING });
   }
 
   get connected(): boolean {
@@ -297,6 +348,27 @@ export class MediaEngine implements MediaPort {
       const session = owner ? { id: e.sessionId as string, owner } : undefined;
       this._onError.fire({ session, message: safeUiText(typeof e?.message === "string" ? e.message : "media error") || "media error" });
     });
+    rpc.on("devices.list", (p) => {
+      if (!live()) return;
+      this.devices = parseDeviceList(p?.devices);
+      const inUse: Partial<Record<DeviceKind, string>> = {};
+      for (const [k, v] of Object.entries(p?.inUse ?? {})) if (isDeviceKind(k) && typeof v === "string") inUse[k] = v;
+      this.devicesInUse = inUse;
+      this._onDevices.fire(this.devices);
+    });
+    rpc.on("devices.choose", (p) => {
+      if (!live() || !isDeviceKind(p?.kind)) return;
+      this.chooseDevice(p.kind, { deviceId: String(p.deviceId), label: String(p.label ?? "") }).catch((err) =>
+        this.options.log.warn(`call window: device choice ignored (${messageOf(err)})`),
+      );
+    });
+    rpc.on("devices.fallback", (p) => {
+      if (!live() || !isDeviceKind(p?.kind)) return;
+      const clean = (v: unknown) => safeUiText(typeof v === "string" ? v : "").slice(0, 200) || "unnamed device";
+      const notice = { kind: p.kind, wanted: clean(p.wanted), using: clean(p.using) };
+      this.options.log.warn(`call window: ${notice.kind} "${notice.wanted}" is not available; using "${notice.using}"`);
+      this._onDeviceFallback.fire(notice);
+    });
     rpc.on("window.closing", () => {
       if (this.active !== conn || !helloDone) return;
       // The user closed or reloaded the page: its media is gone now, not after a grace
@@ -320,6 +392,7 @@ export class MediaEngine implements MediaPort {
       this._onMediaLost.fire({ sessions: lost, reason: "the call window was reloaded" });
     }
     for (const w of [...this.waiters]) w();
+    this.pushDeviceSettings();
     this.applyRinging();
     if (!wasConnected) this._onDidChangeConnection.fire(true);
   }

@@ -77,6 +77,28 @@ export interface MediaStats {
   quality?: MediaQuality;
 }
 
+/** Microphones, speakers and cameras, as the browser names them. */
+export type DeviceKind = "audioinput" | "audiooutput" | "videoinput";
+
+export interface DeviceInfo {
+  kind: DeviceKind;
+  deviceId: string;
+  label: string;
+}
+
+/**
+ * The user's device per kind: its id, and its label to find it again when the browser gives it
+ * a new id (ids change with the origin and after the browser's data is cleared).
+ */
+export type DeviceChoices = Partial<Record<DeviceKind, { deviceId: string; label: string }>>;
+
+/** The microphone's processing (settings softphone.audio.*). */
+export interface AudioProcessing {
+  echoCancellation: boolean;
+  noiseSuppression: boolean;
+  autoGainControl: boolean;
+}
+
 /** Everything the host may ask of or tell the call window. */
 export interface HostToWindow {
   requests: {
@@ -118,6 +140,8 @@ export interface HostToWindow {
     "calls.changed": { calls: CallView[] };
     /** Start/stop the incoming-call ring. */
     "ring.set": { ringing: boolean };
+    /** The devices and microphone processing to use (sent after hello and on every change). */
+    "devices.use": { choices: DeviceChoices; processing: AudioProcessing };
     /** Another window took over; this one should stop reconnecting. */
     "window.superseded": { reason: string };
   };
@@ -144,6 +168,12 @@ export interface WindowToHost {
     "media.spare": { spare: { id: string; sdp: string; iceServers: IceServer[] } | null };
     /** A media failure the user should hear about (e.g. microphone denied). */
     "media.error": { sessionId?: string; message: string };
+    /** The devices the browser offers (at connect and on every devicechange), and which are in use. */
+    "devices.list": { devices: DeviceInfo[]; inUse: Partial<Record<DeviceKind, string>> };
+    /** The user picked a device in the call window. */
+    "devices.choose": { kind: DeviceKind; deviceId: string; label: string };
+    /** A chosen device is gone (unplugged, or unknown here): the default took over. */
+    "devices.fallback": { kind: DeviceKind; wanted: string; using: string };
     /** The page is being closed or reloaded by the user. */
     "window.closing": { mediaSessionIds: string[] };
   };

@@ -8,6 +8,7 @@ import type { Softphone } from "../softphone";
 import type { Logger } from "../util/logger";
 import { callLabel, formatDuration, stateLabel } from "./format";
 import { showHistory } from "./historyPick";
+import { selectDevices } from "./devicePick";
 import { runCallAction } from "../calls/callActions";
 import { DTMF_HINT, DTMF_TONES } from "../calls/dtmf";
 import type { CallAction } from "../protocol/callActions";
@@ -85,6 +86,7 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       await act({ action: "dtmf", callId: asId(callId), tones: t });
     })),
     reg("softphone.openCallWindow", guarded(() => softphone.media.showWindow())),
+    reg("softphone.selectDevices", guarded(() => selectDevices(softphone))),
     reg("softphone.getState", () => softphone.getState()),
     reg("softphone.showHistory", guarded(() => showHistory(softphone))),
     reg("softphone.clearHistory", guarded(async () => {

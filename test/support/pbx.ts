@@ -1,5 +1,5 @@
 // Local PBX bench for mocha integration tests: Kamailio (registrar/proxy, ws + wss), rtpengine,
-// baresip as a plain SIP phone and three sipp UAS, all on 127.0.0.1 (see scripts/pbx/README.md).
+// baresip as a plain SIP phone and four sipp UAS, all on 127.0.0.1 (see scripts/pbx/README.md).
 // Node built-ins only; no vscode import, so it can be bundled into any node-side test.
 //
 //   const pbx = await startPbx(fs.mkdtempSync(path.join(os.tmpdir(), "pbx-")));
@@ -19,8 +19,13 @@ export const PBX = {
   users: { alice: "alicepw", bob: "bobpw", carol: "carolpw" },
   /** baresip's user (password phonepw): auto-answers, sends a 440 Hz tone, records what it hears. */
   phone: "phone",
-  /** sipp UAS: 200 OK, echoes RTP, BYE after 1.5 s / 486 Busy Here / 503 Service Unavailable. */
-  sipp: { answer: "sipp-answer", busy: "sipp-busy", unavailable: "sipp-503" },
+  /**
+   * sipp UAS: answer = 180, 200 OK, echoes RTP, BYE after 1.5 s / busy = 486 Busy Here /
+   * unavailable = 503 Service Unavailable / early = early media: 183 with SDP and a 440 Hz tone
+   * (PCMU) while ringing, 200 OK with the same SDP after 2.5 s (tone goes on), waits for our BYE
+   * (hangs up itself after 20 s).
+   */
+  sipp: { answer: "sipp-answer", busy: "sipp-busy", unavailable: "sipp-503", early: "sipp-early" },
   /** baresip ctrl_tcp (netstring JSON). */
   baresipCtrl: { host: "127.0.0.1", port: 4444 },
 } as const;
@@ -253,7 +258,7 @@ export function baresipCommand(command: string, params?: string, timeoutMs = 500
  * A data chunk whose size is 0 or beyond the end of the file (a writer that has not finalised the
  * header yet) is taken to run to the end of the file.
  */
-export function wavStats(file: string): WavStats {
+export function wavStats(file: string, options: { fromSeconds?: number } = {}): WavStats {
   const b = fs.readFileSync(file);
   if (b.length < 12 || b.toString("ascii", 0, 4) !== "RIFF" || b.toString("ascii", 8, 12) !== "WAVE") {
     throw new Error(`${file}: not a RIFF/WAVE file`);
@@ -283,6 +288,9 @@ export function wavStats(file: string): WavStats {
   if (fmt.channels < 1 || fmt.sampleRate < 1) throw new Error(`${file}: bad fmt (${fmt.channels} ch, ${fmt.sampleRate} Hz)`);
 
   const frameBytes = 2 * fmt.channels;
+  // `fromSeconds`: only the audio after that point (e.g. after a device switch mid-call).
+  const skip = Math.max(0, Math.floor((options.fromSeconds ?? 0) * fmt.sampleRate)) * frameBytes;
+  data = { start: Math.min(data.end, data.start + skip), end: data.end };
   const frames = Math.floor((data.end - data.start) / frameBytes);
   let sumSq = 0;
   let peak = 0;

@@ -10,11 +10,18 @@ export type CaptureKind = "audio" | "video";
 
 const NAMES: Record<CaptureKind, string> = { audio: "microphone", video: "camera" };
 
-/** What we ask the browser for; the page may add a device id. */
-function constraintsFor(kind: CaptureKind, deviceId: string | undefined): MediaStreamConstraints {
-  const device = deviceId ? { deviceId: { exact: deviceId } } : {};
+/** The device (undefined: the browser's default) and, for microphones, their processing. */
+export interface CaptureSettings {
+  deviceId?: string;
+  processing?: { echoCancellation: boolean; noiseSuppression: boolean; autoGainControl: boolean };
+}
+
+/** What we ask the browser for. */
+function constraintsFor(kind: CaptureKind, settings: CaptureSettings): MediaStreamConstraints {
+  const device = settings.deviceId ? { deviceId: { exact: settings.deviceId } } : {};
+  const processing = settings.processing ?? { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
   return kind === "audio"
-    ? { audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true, ...device }, video: false }
+    ? { audio: { ...processing, ...device }, video: false }
     : { audio: false, video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 }, ...device } };
 }
 
@@ -25,6 +32,9 @@ export class SharedCapture {
   private generation = 0;
   /** Clones handed out and not yet given back (see drop). */
   private readonly clones = new Set<MediaStreamTrack>();
+  private settings: CaptureSettings = {};
+  /** Told after the capture moved to another device: each session swaps its clone. */
+  private readonly switchListeners = new Set<() => Promise<void>>();
 
   constructor(
     readonly kind: CaptureKind,
@@ -33,6 +43,8 @@ export class SharedCapture {
       onEnded?: () => void;
       /** Close the capture when the last clone is dropped (the camera). */
       closeWhenUnused?: boolean;
+      /** The chosen device could not be opened (gone): the default was opened instead. */
+      onDeviceMissing?: (deviceId: string) => void;
     } = {},
   ) {}
 
@@ -61,6 +73,45 @@ export class SharedCapture {
     return this.capture?.readyState === "live";
   }
 
+  /** The open capture's device label (for the page's debug hook and tests). */
+  get label(): string | undefined {
+    return this.capture?.readyState === "live" ? this.capture.label : undefined;
+  }
+
+  /** The device id the open capture really uses (the default resolves to a real one). */
+  get deviceId(): string | undefined {
+    return this.capture?.readyState === "live" ? this.capture.getSettings().deviceId : undefined;
+  }
+
+  /** Run `listener` after every device switch; returns the unsubscribe. */
+  onSwitch(listener: () => Promise<void>): () => void {
+    this.switchListeners.add(listener);
+    return () => this.switchListeners.delete(listener);
+  }
+
+  /**
+   * Capture from another device (or with other processing) from now on. An open capture is
+   * reopened at once and every session swaps its clone (RTCRtpSender.replaceTrack: nothing is
+   * renegotiated); a closed one opens with these settings next time.
+   */
+  async use(settings: CaptureSettings): Promise<void> {
+    if (JSON.stringify(settings) === JSON.stringify(this.settings)) return;
+    this.settings = settings;
+    const old = this.capture;
+    if (!old && !this.opening) return;
+    await this.opening?.catch(() => undefined);
+    const previous = this.capture;
+    this.capture = undefined;
+    try {
+      await this.source();
+    } catch (err) {
+      this.capture = previous?.readyState === "live" ? previous : undefined; // keep what works
+      throw err;
+    }
+    previous?.stop();
+    for (const listener of [...this.switchListeners]) await listener().catch(() => undefined);
+  }
+
   /** Stop the shared capture. Clones already handed out are their sessions' to stop. */
   release(): void {
     this.generation++;
@@ -75,12 +126,27 @@ export class SharedCapture {
     return this.opening;
   }
 
+  /** getUserMedia with our settings; a chosen device that is gone gives way to the default. */
+  private async getUserMedia(): Promise<MediaStream> {
+    try {
+      return await navigator.mediaDevices.getUserMedia(constraintsFor(this.kind, this.settings));
+    } catch (err) {
+      const missing = this.settings.deviceId;
+      const name = (err as DOMException)?.name;
+      if (!missing || (name !== "OverconstrainedError" && name !== "NotFoundError" && name !== "NotReadableError")) throw err;
+      this.settings = { ...this.settings, deviceId: undefined };
+      const stream = await navigator.mediaDevices.getUserMedia(constraintsFor(this.kind, this.settings));
+      this.options.onDeviceMissing?.(missing);
+      return stream;
+    }
+  }
+
   private async openCapture(): Promise<MediaStreamTrack> {
     const generation = this.generation;
     const name = NAMES[this.kind];
     let stream: MediaStream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia(constraintsFor(this.kind, undefined));
+      stream = await this.getUserMedia();
     } catch (err) {
       const error = (err as DOMException)?.name;
       if (error === "NotAllowedError") throw new Error(`${name} access was denied — allow it for this page and try again`);

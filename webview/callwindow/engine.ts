@@ -4,14 +4,16 @@
 import "webrtc-adapter";
 import { writable } from "svelte/store";
 import type { CallAction } from "../../src/protocol/callActions";
-import type { IceServer, MediaSessionRef, MediaStats } from "../../src/protocol/callWindow";
+import type { DeviceInfo, DeviceKind, IceServer, MediaSessionRef, MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
 import { SharedCapture } from "./capture";
+import { DeviceChooser } from "./deviceChooser";
 import type { PreparedPeer } from "./ice";
 import { MediaSession, type SessionView } from "./mediaSession";
 import { Prewarm } from "./prewarm";
 import { TonePlayer } from "./tones";
+import { chooseTone } from "./toneChoice";
 
 export const link = writable<{ state: LinkState; detail?: string }>({ state: "connecting" });
 export const calls = writable<CallView[]>([]);
@@ -19,6 +21,10 @@ export const calls = writable<CallView[]>([]);
 export const levels = writable<Record<string, MediaStats>>({});
 /** Per media session id: its streams and whether video flows (the tiles). */
 export const views = writable<Record<string, SessionView>>({});
+/** The browser's devices and the ones in use (the pickers). */
+export const deviceList = writable<{ devices: DeviceInfo[]; inUse: Partial<Record<DeviceKind, string>> }>({ devices: [], inUse: {} });
+/** A device notice (a chosen device is gone), shown until the next one. */
+export const deviceNotice = writable<string | undefined>(undefined);
 export const playbackBlocked = writable(false);
 export const mediaError = writable<string | undefined>(undefined);
 
@@ -34,9 +40,33 @@ let lastCalls: CallView[] = [];
 const microphone = new SharedCapture("audio", {
   onEnded: () => {
     if (warm) prewarm.microphoneEnded();
+    void chooser.refresh(); // unplugged: the default takes over, the user is told
+  },
+  onDeviceMissing: () => chooser.captureFellBack("audioinput"),
+});
+const camera = new SharedCapture("video", {
+  closeWhenUnused: true,
+  onEnded: () => void chooser.refresh(),
+  onDeviceMissing: () => chooser.captureFellBack("videoinput"),
+});
+const KIND_NAMES: Record<DeviceKind, string> = { audioinput: "microphone", audiooutput: "speaker", videoinput: "camera" };
+const chooser = new DeviceChooser(microphone, camera, {
+  list: (devices, inUse) => {
+    deviceList.set({ devices, inUse });
+    rpc.notify("devices.list", { devices, inUse });
+  },
+  fallback: (kind, wanted, using) => {
+    deviceNotice.set(`The ${KIND_NAMES[kind]} "${wanted}" is not available: using ${using}.`);
+    rpc.notify("devices.fallback", { kind, wanted, using });
+  },
+  sink: (deviceId) => {
+    for (const s of sessions.values()) void s.setSink(deviceId).catch((err) => tellError(s.id, err));
   },
 });
-const camera = new SharedCapture("video", { closeWhenUnused: true });
+// The prepared offer carries a clone of the old microphone: prepare it again on the new one.
+microphone.onSwitch(async () => {
+  if (warm) prewarm.microphoneEnded();
+});
 let warm = false;
 /** The message shown when opening the microphone ahead of a call failed (cleared once it works). */
 let warmMicError: string | undefined;
@@ -65,7 +95,10 @@ function warmUp(): void {
   if (warm) return;
   warm = true;
   microphone.open().then(
-    () => clearWarmMicError(),
+    () => {
+      clearWarmMicError();
+      void chooser.refresh(); // permission given: labels are known now
+    },
     (err) => {
       if (!warm) return;
       // Said now, not only at the next call: the user can fix it before dialing.
@@ -135,11 +168,15 @@ function newSession(ref: MediaSessionRef, iceServers: IceServer[], prepared: Pre
         rpc.notify("media.stats", stats);
       },
       onPlaybackBlocked: () => playbackBlocked.set(true),
-      onView: (view) => views.update((v) => ({ ...v, [ref.id]: view })),
+      onView: (view) => {
+        views.update((v) => ({ ...v, [ref.id]: view }));
+        updateTones();
+      },
     },
     prepared,
   );
   sessions.set(ref.id, s);
+  if (chooser.speaker) void s.setSink(chooser.speaker).catch((err) => tellError(ref.id, err));
   return s;
 }
 
@@ -209,6 +246,7 @@ rpc.on("media.dtmf", ({ sessionId, tones: t, durationMs, gapMs }) => {
   sessions.get(sessionId)?.sendDtmf(String(t), Number(durationMs) || 100, Number(gapMs) || 70);
 });
 rpc.on("calls.changed", ({ calls: list }) => applyCalls(list));
+rpc.on("devices.use", ({ choices, processing }) => void chooser.apply(choices, processing));
 rpc.on("ring.set", ({ ringing }) => {
   incomingRinging = !!ringing;
   updateTones();
@@ -221,13 +259,14 @@ function applyCalls(list: CallView[]): void {
 }
 
 function updateTones(): void {
-  const ringback = lastCalls.some((c) => c.direction === "outgoing" && c.state === "ringing");
-  tones.set(incomingRinging ? "ring" : ringback ? "ringback" : undefined);
+  tones.set(chooseTone(lastCalls, incomingRinging, (callId) => !!sessions.get(callId)?.audioArrived));
 }
 
 export const actions = {
   /** A call action (answer, hang up, mute…): decided by the host, like every other button's. */
   act: (action: CallAction) => rpc.notify("call.action", action),
+  /** The user picked a device here: the host keeps the choice and sends it back ("devices.use"). */
+  chooseDevice: (device: DeviceInfo) => rpc.notify("devices.choose", device),
   resumePlayback: () => {
     for (const s of sessions.values()) void s.resumePlayback().catch(() => undefined);
     playbackBlocked.set(false);
@@ -235,6 +274,7 @@ export const actions = {
 };
 
 export function startEngine(): void {
+  navigator.mediaDevices?.addEventListener("devicechange", () => void chooser.refresh());
   addEventListener("pagehide", () => {
     connection.closing();
     coolDown();
@@ -249,6 +289,11 @@ export function startEngine(): void {
   tone: () => tones.playing ?? null,
   microphoneLive: () => microphone.live,
   cameraLive: () => camera.live,
+  microphoneLabel: () => microphone.label,
+  cameraLabel: () => camera.label,
+  sinkIds: () => [...sessions.values()].map((s) => (s.audio as HTMLAudioElement & { sinkId?: string }).sinkId ?? ""),
+  /** MOCK hook for tests: Chromium cannot unplug a fake device, so a test hides one and announces a change. */
+  refreshDevices: () => chooser.refresh(),
   sessionCount: () => sessions.size,
   simulateDrop: () => connection.simulateDrop(),
 };

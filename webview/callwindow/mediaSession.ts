@@ -18,6 +18,8 @@ export interface SessionView {
   receivingVideo: boolean;
   /** Our camera is negotiated, on, and has a track. */
   sendingVideo: boolean;
+  /** The far end's audio has arrived (early media while ringing, or the call's audio). */
+  audioArrived: boolean;
 }
 
 export interface LocalDevices {
@@ -50,6 +52,7 @@ export class MediaSession {
   private iceConnectedAt: number | undefined;
   /** The periodic report's counters, for per-second bitrates and loss (see summarizeStats). */
   private snapshot: StatsSnapshot | undefined;
+  private readonly unsubscribe: Array<() => void> = [];
   private quality: MediaQuality | undefined;
 
   constructor(
@@ -78,10 +81,50 @@ export class MediaSession {
       if (s === "connected" || s === "completed") this.iceConnectedAt ??= Date.now();
     });
     this.statsTimer = setInterval(() => void this.reportStats(), 1000);
+    this.unsubscribe.push(
+      devices.microphone.onSwitch(() => this.swapMicrophone()),
+      devices.camera.onSwitch(() => this.swapCamera()),
+    );
+  }
+
+  /** Play the far end through this output device (HTMLMediaElement.setSinkId). */
+  async setSink(deviceId: string): Promise<void> {
+    const audio = this.audio as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+    if (typeof audio.setSinkId === "function" && audio.sinkId !== deviceId) await audio.setSinkId(deviceId);
+  }
+
+  /** The microphone moved to another device: send a clone of the new capture instead (no renegotiation). */
+  private async swapMicrophone(): Promise<void> {
+    if (!this.mic || this.closed) return;
+    const next = await this.devices.microphone.track();
+    next.enabled = !this.muted;
+    const sender = this.pc.getSenders().find((s) => s.track === this.mic);
+    await sender?.replaceTrack(next);
+    this.devices.microphone.drop(this.mic);
+    this.mic = next;
+  }
+
+  /** The camera moved to another device: the same, for video (and the preview). */
+  private async swapCamera(): Promise<void> {
+    if (!this.cam || this.closed) return;
+    const old = this.cam;
+    const next = await this.devices.camera.track();
+    const sender = this.pc.getSenders().find((s) => s.track === old);
+    await sender?.replaceTrack(next);
+    this.localVideo.removeTrack(old);
+    this.localVideo.addTrack(next);
+    this.devices.camera.drop(old);
+    this.cam = next;
+    this.publishView();
   }
 
   get id(): string {
     return this.session.id;
+  }
+
+  /** The far end's audio has arrived (early media, or the call's). */
+  get audioArrived(): boolean {
+    return this.firstPacketAt !== undefined;
   }
 
   async getDescription(hold: boolean, video: VideoMode, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType; negotiated?: Negotiated }> {
@@ -206,6 +249,7 @@ export class MediaSession {
     this.closed = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = undefined;
+    for (const off of this.unsubscribe) off();
     // Our clones only: the shared captures stay open for the other sessions.
     this.devices.microphone.drop(this.mic);
     this.dropCamera();
@@ -225,7 +269,11 @@ export class MediaSession {
     }
     if (!this.remoteAudio.getTracks().includes(track)) this.remoteAudio.addTrack(track);
     // A remote track starts muted and unmutes when its first RTP packet arrives.
-    const markFirstPacket = () => (this.firstPacketAt ??= Date.now());
+    const markFirstPacket = () => {
+      if (this.firstPacketAt !== undefined) return;
+      this.firstPacketAt = Date.now();
+      this.publishView(); // the page stops its own ringback when early media plays
+    };
     if (!track.muted) markFirstPacket();
     track.addEventListener("unmute", markFirstPacket, { once: true });
     // Playing the remote stream is what makes Chromium compute inbound audio levels, and
@@ -309,6 +357,7 @@ export class MediaSession {
       localVideo: this.localVideo,
       receivingVideo: !!video && RECEIVING.has(video.currentDirection),
       sendingVideo: !!video && SENDING.has(video.currentDirection) && !!this.cam && !this.cameraOff,
+      audioArrived: this.firstPacketAt !== undefined,
     });
   }
 

@@ -1,0 +1,107 @@
+// Integration: choosing devices on the real bench. Chromium's fake devices give two real
+// microphones ("Fake Audio Input 1/2", each a beep) and speakers besides the defaults; a call
+// to baresip through rtpengine proves the switch: baresip's recording after the switch is not
+// silent, and no re-INVITE passes Kamailio (the track is replaced, nothing is renegotiated).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import type { DeviceInfo, DeviceKind } from "../../src/protocol/callWindow";
+import { PBX, wavStats } from "../support/pbx";
+import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
+import { sleep, waitFor } from "../support/wait";
+
+describe("devices: microphone and speaker switched mid-call, choices kept, a vanished device gives way to the default", function () {
+  this.timeout(90000);
+  let bench: PhoneBench;
+
+  before(async function () {
+    this.timeout(120000);
+    bench = await startPhoneBench("devices", [benchAccount("alice")]);
+  });
+  after(async () => bench?.stop());
+
+  const page = (): Page => bench.pages.filter((p) => !p.isClosed()).at(-1)!;
+  const hook = <T>(fn: string): Promise<T> => page().evaluate((name) => (globalThis as any).softphoneCallWindow[name](), fn);
+  const invitesAtKamailio = () => (readFileSync(join(bench.pbx.runDir, "logs/kamailio.log"), "utf8").match(/REQ INVITE /g) ?? []).length;
+  const device = async (kind: DeviceKind, label: string): Promise<DeviceInfo> =>
+    waitFor(`the call window to list the ${kind} "${label}"`, () => bench.phone.media.availableDevices().devices.find((d) => d.kind === kind && d.label === label), 10000, 100);
+
+  async function inCallWithBaresip(): Promise<string> {
+    const id = await bench.phone.calls.dial(PBX.phone, { accountId: "alice" });
+    await waitFor("the call to be in progress", () => bench.phone.getState().calls.find((c) => c.id === id)?.state === "incall", 15000);
+    return id;
+  }
+
+  /** The microphone's level moves and bytes go out over ~2 s (the fake microphone beeps). */
+  async function assertSending(id: string, what: string): Promise<void> {
+    const b1 = (await bench.phone.media.stats(id))!.bytesSent;
+    let level = 0;
+    for (const end = Date.now() + 2000; Date.now() < end; await sleep(150)) level = Math.max(level, (await bench.phone.media.stats(id))!.outboundLevel);
+    const b2 = (await bench.phone.media.stats(id))!.bytesSent;
+    assert.ok(b2 > b1 + 2000, `${what}: audio bytes go out (${b1} → ${b2})`);
+    assert.ok(level > 0.01, `${what}: the microphone's level moves (${level})`);
+  }
+
+  it("switching the microphone mid-call between two fake devices: baresip keeps hearing us, no re-INVITE; the speaker is set with setSinkId; the choices are kept", async () => {
+    const id = await inCallWithBaresip();
+    await sleep(1500);
+    const invites = invitesAtKamailio();
+    const mic1 = await device("audioinput", "Fake Audio Input 1");
+    const switchedAt = Date.now();
+    await bench.phone.media.chooseDevice("audioinput", mic1);
+    await waitFor("the call window to capture from Fake Audio Input 1", async () => (await hook<string>("microphoneLabel")) === "Fake Audio Input 1", 5000, 100);
+    await assertSending(id, "after the switch");
+
+    const out1 = await device("audiooutput", "Fake Audio Output 1");
+    await bench.phone.media.chooseDevice("audiooutput", out1);
+    await waitFor("the call's audio element to play through Fake Audio Output 1", async () => (await hook<string[]>("sinkIds")).includes(out1.deviceId), 5000, 100);
+    await sleep(2500);
+    const answeredAt = bench.phone.calls.get(id)!.answeredAt!;
+    await bench.phone.calls.hangup(id);
+    await waitFor("the call to clear", () => bench.phone.calls.get(id)?.state === "cleared");
+
+    assert.equal(invitesAtKamailio(), invites, "no re-INVITE reached Kamailio (or, through it, baresip) for the device switches");
+    const heard = await waitFor("baresip's recording", () => bench.pbx.receivedRecordings().at(-1), 5000);
+    const afterSwitch = wavStats(heard, { fromSeconds: (switchedAt - answeredAt) / 1000 + 0.5 });
+    assert.ok(afterSwitch.seconds > 3, `baresip's recording covers the time after the switch (${afterSwitch.seconds.toFixed(1)} s)`);
+    assert.ok(afterSwitch.rms > 0.01, `baresip heard our new microphone: not silence (rms ${afterSwitch.rms.toFixed(3)})`);
+
+    const kept = bench.phone.media.deviceChoices();
+    assert.deepEqual(kept.audioinput, { deviceId: mic1.deviceId, label: "Fake Audio Input 1" });
+    assert.deepEqual(kept.audiooutput, { deviceId: out1.deviceId, label: "Fake Audio Output 1" });
+  });
+
+  it("a kept choice whose id changed (new origin, cleared site data) is found again by its label", async () => {
+    const mic2 = await device("audioinput", "Fake Audio Input 2");
+    await bench.phone.media.chooseDevice("audioinput", { deviceId: "an-id-from-another-origin", label: mic2.label });
+    await waitFor("the call window to capture from Fake Audio Input 2", async () => (await hook<string>("microphoneLabel")) === "Fake Audio Input 2", 5000, 100);
+  });
+
+  it("a chosen microphone that disappears mid-call gives way to the default, the user is told, and the call keeps its audio", async () => {
+    const mic1 = await device("audioinput", "Fake Audio Input 1");
+    await bench.phone.media.chooseDevice("audioinput", mic1);
+    await waitFor("capturing from Fake Audio Input 1", async () => (await hook<string>("microphoneLabel")) === "Fake Audio Input 1", 5000, 100);
+    const id = await inCallWithBaresip();
+    const notices: Array<{ kind: DeviceKind; wanted: string; using: string }> = [];
+    const sub = bench.phone.media.onDeviceFallback((n) => notices.push(n));
+    try {
+      // MOCK: Chromium cannot unplug a fake device. The page's enumerateDevices is made to leave
+      // "Fake Audio Input 1" out and a devicechange event is fired, as an unplug would.
+      await page().evaluate(() => {
+        const md = navigator.mediaDevices;
+        const real = md.enumerateDevices.bind(md);
+        md.enumerateDevices = async () => (await real()).filter((d) => d.label !== "Fake Audio Input 1");
+        md.dispatchEvent(new Event("devicechange"));
+      });
+      await waitFor("the call window to fall back to the default microphone", async () => (await hook<string>("microphoneLabel")) === "Fake Default Audio Input", 5000, 100);
+      await waitFor("the user to be told", () => notices.length > 0, 5000);
+      assert.deepEqual(notices, [{ kind: "audioinput", wanted: "Fake Audio Input 1", using: "Fake Default Audio Input" }]);
+      assert.match(await page().getByTestId("device-notice").innerText(), /Fake Audio Input 1.*not available/);
+      await assertSending(id, "after the fallback");
+    } finally {
+      sub.dispose();
+      await bench.phone.calls.hangup(id);
+    }
+  });
+});
