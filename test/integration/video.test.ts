@@ -163,6 +163,22 @@ describe("video calls (two of our accounts and baresip, call window in Chromium 
     await hangup(out, inc);
   });
 
+  it("switching the camera mid-call: the far end keeps getting frames, now from the other camera, with no re-INVITE", async () => {
+    const { out, inc } = await callBob(true, true);
+    await assertVideoArrives(inc, "bob (alice's first camera)");
+    const hook = (name: string) => bench.pages.at(-1)!.evaluate((n) => (globalThis as any).softphoneCallWindow[n](), name);
+    assert.equal(await hook("cameraLabel"), "fake_device_0");
+    // Chromium's second fake camera (fake_device_1) simulates a depth camera (16-bit grey
+    // frames that no encoder takes); the third (fake_device_2) is an ordinary MJPEG camera.
+    const other = await waitFor("the third fake camera in the list", () => phone().media.availableDevices().devices.find((d) => d.kind === "videoinput" && d.label === "fake_device_2"), 10000, 100);
+    const invites = invitesAtKamailio();
+    await phone().media.chooseDevice("videoinput", other);
+    await waitFor(`the camera to switch to ${other.label}`, async () => (await hook("cameraLabel")) === other.label, 5000, 100);
+    await assertVideoArrives(inc, "bob (alice's second camera)");
+    assert.equal(invitesAtKamailio(), invites, "the camera switch sent no re-INVITE");
+    await hangup(out, inc);
+  });
+
   it("a video call to baresip (a phone without video) carries audio both ways", async () => {
     const id = await phone().calls.dial(PBX.phone, { accountId: "alice", video: true });
     await waitState(id, "incall");

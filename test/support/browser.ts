@@ -8,7 +8,9 @@ export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 export const MEDIA_FLAGS = [
   "--use-fake-ui-for-media-stream",
-  "--use-fake-device-for-media-stream",
+  // Three fake cameras (fake_device_0/1/2; 1 is a depth camera), so a test can switch cameras; microphones and speakers
+  // come as a default plus "Fake Audio Input/Output 1" and "2" anyway.
+  "--use-fake-device-for-media-stream=device-count=3",
   "--allow-loopback-in-peer-connection",
   "--autoplay-policy=no-user-gesture-required",
 ];

@@ -266,7 +266,7 @@ async function launchChromium({ runDir, extraArgs = [], headless = true, popupBl
     args: [
       '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream=device-count=3',
       '--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required',
       ...extraArgs,
     ],
