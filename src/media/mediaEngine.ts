@@ -113,6 +113,14 @@ export class MediaEngine implements MediaPort {
     this.pushDeviceSettings();
   }
 
+  /** "Test Audio and Video": the window opens its device test (meter, tone, preview). */
+  async testDevices(): Promise<void> {
+    // An open window shows the test where it is (opening the page again would make a second
+    // one, which takes over); a closed one is opened first.
+    await this.ensureWindow();
+    this.active?.rpc.notify("devices.test", {});
+  }
+
   /** Send the device choices and microphone processing to the window (after a settings change too). */
   pushDeviceSettings(): void {
     this.active?.rpc.notify("devices.use", { choices: this.deviceChoices(), processing: this.options.audioProcessing?.() ?? DEFAULT_PROCESSING });

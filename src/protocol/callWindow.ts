@@ -142,6 +142,8 @@ export interface HostToWindow {
     "ring.set": { ringing: boolean };
     /** The devices and microphone processing to use (sent after hello and on every change). */
     "devices.use": { choices: DeviceChoices; processing: AudioProcessing };
+    /** Open the device test (microphone meter, speaker tone, camera preview). */
+    "devices.test": Record<never, never>;
     /** Another window took over; this one should stop reconnecting. */
     "window.superseded": { reason: string };
   };

@@ -87,6 +87,7 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
     })),
     reg("softphone.openCallWindow", guarded(() => softphone.media.showWindow())),
     reg("softphone.selectDevices", guarded(() => selectDevices(softphone))),
+    reg("softphone.testDevices", guarded(() => softphone.media.testDevices())),
     reg("softphone.getState", () => softphone.getState()),
     reg("softphone.showHistory", guarded(() => showHistory(softphone))),
     reg("softphone.clearHistory", guarded(async () => {

@@ -14,10 +14,27 @@
 //                       plain = the whole plain page
 //   activation          activate() in real VS Code (code-server), and until accounts started
 //   bundle sizes
+// Video figures (after the audio rounds and the heaps; browser to browser through Kamailio, no
+// baresip: it has no video). The audio pages give their AORs back first (un-REGISTER), then:
+//   ours   alice → bob, two accounts of one Softphone, both media sessions in the one call window
+//          page; bob answers at once with video (calls.onIncoming → calls.answer(id, {video}))
+//   plain  one more plain sip.js page with two user agents: a caller (authenticates as carol,
+//          does not register) and a callee registered as carol answering at once with
+//          {audio: true, video: true}; standard or tuned per call, for both ends
+//   dial → first video  ours: softphone.calls.dial() → the callee's first video frame ready to
+//                       paint in the caller's session (MediaStats.firstFrameAt: the call window's
+//                       requestVideoFrameCallback on a <video> fed the remote video track)
+//                       plain: inviter.invite() → requestVideoFrameCallback on the caller's
+//                       <video> bound to the remote video track
+//   CPU, video call     a call with both ends sending the fake camera's 640×480, once the frames
+//                       received both ways are 640 wide: the page's renderer process CPU time
+//                       (CDP Performance.getMetrics "ProcessTime", all threads of the process,
+//                       WebRTC's encoders and decoders included) over CPU_SECONDS, as % of one core
 // Every round makes one call per variant; the order alternates (ours first on even rounds, last
 // on odd ones) and every call ends the same way: held HOLD_MS, BYE from the caller, then wait for
 // the call to be cleared/terminated and for baresip to have no call left.
-// Goals (informational, printed): dial → incall ≤ 0.5× sip.js standard and ≤ 0.8× sip.js tuned.
+// Goals (informational, printed): dial → incall ≤ 0.5× sip.js standard and ≤ 0.8× sip.js tuned;
+// dial → first video frame ≤ 1.0× either.
 // Exit code: 0 when every figure was measured, 1 when one could not be, 2 when the run crashed.
 import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -25,7 +42,7 @@ import * as http from "node:http";
 import { join, resolve } from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import type { Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { Softphone } from "../../src/softphone";
 import { consoleLogger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
@@ -37,6 +54,9 @@ const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "bench"
 const N = Number(process.env.BENCH_CALLS ?? 9);
 const HOLD_MS = 400;
 const GOALS = { standard: 0.5, tuned: 0.8 } as const;
+const NV = Number(process.env.BENCH_VIDEO_CALLS ?? 5);
+const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
+const VIDEO_GOAL = 1.0;
 
 type Variant = "ours" | "standard" | "tuned";
 const LABEL: Record<Variant, string> = { ours: "ours", standard: "sip.js standard", tuned: "sip.js tuned" };
@@ -73,6 +93,47 @@ const kib = (file: string) => (existsSync(file) ? `${(statSync(file).size / 1024
 const fmt = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : "n/a");
 const mib = (b: number) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MiB` : "n/a");
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "n/a");
+const pct = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} %` : "n/a");
+
+/** A page's renderer process: cumulative CPU seconds (all its threads), its main thread's, and its clock. */
+interface CpuMark {
+  process: number;
+  thread: number;
+  at: number;
+}
+async function cpuMark(context: BrowserContext, page: Page): Promise<CpuMark> {
+  const cdp = await context.newCDPSession(page);
+  try {
+    await cdp.send("Performance.enable");
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
+    return { process: get("ProcessTime"), thread: get("ThreadTime"), at: get("Timestamp") };
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+/** CPU between two marks as % of one core: the whole renderer process, and its main thread alone. */
+const cpuPercent = (a: CpuMark, b: CpuMark) => ({ process: ((b.process - a.process) / (b.at - a.at)) * 100, thread: ((b.thread - a.thread) / (b.at - a.at)) * 100 });
+
+/** One end's video counters, as the call window or the plain page reads them from getStats. */
+interface VideoCounters {
+  framesDecoded: number;
+  framesEncoded: number;
+  frameWidth?: number;
+  frameHeight?: number;
+}
+interface CpuFigure {
+  /** % of one core, the page's renderer process / its main thread */
+  process: number;
+  thread: number;
+  /** the other video page's process over the same window (a shared process would show here) */
+  other: number;
+  /** frames per second decoded / encoded, summed over both ends; received frame size */
+  decodedFps: number;
+  encodedFps: number;
+  size: string;
+  error?: string;
+}
 
 function servePlainPage(): Promise<{ url: string; close(): void }> {
   const dir = join(REPO, "out/test/bench/page");
@@ -184,6 +245,116 @@ async function main(): Promise<number> {
     const heapWindow = windowPage ? await pageHeap(windowPage) : NaN;
     const heapOurs = heapHost + heapWindow;
     const heapPlain = { standard: await pageHeap(plainPages.standard), tuned: await pageHeap(plainPages.tuned) };
+
+    // ---- video ----
+    // The audio pages give bob and carol back, so each video callee is the only client of its AOR.
+    for (const mode of ["standard", "tuned"] as const) {
+      await plainPages[mode].evaluate(() => (globalThis as any).plainSipjs.unregister());
+      await plainPages[mode].close();
+    }
+    await sp.setAccounts([
+      { id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true },
+      { id: "bob", label: "bob", server: PBX.ws, uri: `sip:bob@${PBX.domain}`, register: true },
+    ]);
+    await waitFor("bob registered", () => sp.getState().accounts.find((a) => a.id === "bob")?.state === "registered");
+    let bobCall: string | undefined;
+    const answering = sp.calls.onIncoming((c) => {
+      if (c.accountId !== "bob") return;
+      bobCall = c.id;
+      sp.calls.answer(c.id, { video: true }).catch((err) => console.error(`bench: bob could not answer: ${err}`));
+    });
+    const videoPage = await browser.newPage();
+    await videoPage.goto(plain.url);
+    await videoPage.evaluate(([ws, domain, user, pw]) => (globalThis as any).plainSipjs.videoSetup(ws, domain, { user, password: pw }, { user, password: pw }), [PBX.ws, PBX.domain, "carol", PBX.users.carol] as const);
+    const plainTarget = `sip:carol@${PBX.domain}`;
+
+    /** Ours: dial bob with video; resolves once the caller's session has bob's first frame (or 10 s passed). */
+    const oursVideoDial = async (): Promise<{ out: string; firstFrame: number }> => {
+      bobCall = undefined;
+      const t0 = Date.now();
+      const out = await sp.calls.dial("bob", { accountId: "alice", video: true });
+      // firstFrameAt is the call window's own clock reading at the frame: polling only finds it.
+      const at = await waitFor("first video frame", async () => (await sp.media.stats(out))?.firstFrameAt, 10000, 50).catch(() => NaN);
+      return { out, firstFrame: at - t0 };
+    };
+    const oursVideoHangup = async (out: string): Promise<void> => {
+      await sp.calls.hangup(out);
+      await waitFor("video calls cleared", () => [out, bobCall].every((id) => !id || !sp.calls.get(id) || sp.calls.get(id)!.state === "cleared"), 15000, 5);
+    };
+    const videoRun = async (v: Variant): Promise<number> => {
+      let ms: number;
+      if (v === "ours") {
+        const { out, firstFrame } = await oursVideoDial();
+        await sleep(HOLD_MS);
+        await oursVideoHangup(out);
+        ms = firstFrame;
+      } else {
+        const r = (await videoPage.evaluate(([t, m]) => (globalThis as any).plainSipjs.videoDial(t, m), [plainTarget, v] as const)) as { firstFrameMs: number | null };
+        await sleep(HOLD_MS);
+        await videoPage.evaluate(() => (globalThis as any).plainSipjs.videoHangup());
+        ms = r.firstFrameMs ?? NaN;
+      }
+      await sleep(300);
+      return ms;
+    };
+    for (const v of ["ours", "standard", "tuned"] as const) await videoRun(v); // warm-up
+    const videoSamples: Record<Variant, number[]> = { ours: [], standard: [], tuned: [] };
+    for (let i = 0; i < NV; i++) {
+      const order: Variant[] = i % 2 === 0 ? ["ours", "standard", "tuned"] : ["tuned", "standard", "ours"];
+      for (const v of order) videoSamples[v].push(await videoRun(v));
+    }
+
+    /** One video call held CPU_SECONDS once 640-wide frames flow both ways; the page's CPU meanwhile. */
+    const cpuRun = async (v: Variant): Promise<CpuFigure> => {
+      if (!windowPage) throw new Error("no call window");
+      const page = v === "ours" ? windowPage : videoPage;
+      const other = v === "ours" ? videoPage : windowPage;
+      let out: string | undefined;
+      const counters = async (): Promise<VideoCounters[]> => {
+        if (v === "ours") {
+          const ids = [out, bobCall].filter((id): id is string => !!id);
+          return Promise.all(ids.map(async (id) => (await sp.media.stats(id))?.video ?? { framesDecoded: 0, framesEncoded: 0 }));
+        }
+        const r = (await videoPage.evaluate(() => (globalThis as any).plainSipjs.videoStats())) as { caller: VideoCounters | null; callee: VideoCounters | null };
+        return [r.caller ?? { framesDecoded: 0, framesEncoded: 0 }, r.callee ?? { framesDecoded: 0, framesEncoded: 0 }];
+      };
+      try {
+        if (v === "ours") out = (await oursVideoDial()).out;
+        else await videoPage.evaluate(([t, m]) => (globalThis as any).plainSipjs.videoDial(t, m), [plainTarget, v] as const);
+        // The encoders start low and climb: measure once both ends receive the full 640 width.
+        await waitFor("640-wide video both ways", async () => {
+          const c = await counters();
+          return c.length === 2 && c.every((x) => (x.frameWidth ?? 0) >= 640);
+        }, 20000, 250).catch(() => undefined);
+        const c0 = await counters();
+        const [p0, o0] = await Promise.all([cpuMark(browser, page), cpuMark(browser, other)]);
+        await sleep(CPU_SECONDS * 1000);
+        const [p1, o1] = await Promise.all([cpuMark(browser, page), cpuMark(browser, other)]);
+        const c1 = await counters();
+        const dt = p1.at - p0.at;
+        const sum = (cs: VideoCounters[], k: "framesDecoded" | "framesEncoded") => cs.reduce((a, x) => a + x[k], 0);
+        const cpu = cpuPercent(p0, p1);
+        return {
+          process: cpu.process,
+          thread: cpu.thread,
+          other: cpuPercent(o0, o1).process,
+          decodedFps: (sum(c1, "framesDecoded") - sum(c0, "framesDecoded")) / dt,
+          encodedFps: (sum(c1, "framesEncoded") - sum(c0, "framesEncoded")) / dt,
+          size: c1.map((x) => `${x.frameWidth ?? "?"}×${x.frameHeight ?? "?"}`).join(" + "),
+        };
+      } catch (err) {
+        return { process: NaN, thread: NaN, other: NaN, decodedFps: NaN, encodedFps: NaN, size: "", error: err instanceof Error ? err.message.split("\n")[0] : String(err) };
+      } finally {
+        if (v === "ours") {
+          if (out) await oursVideoHangup(out).catch(() => undefined);
+        } else await videoPage.evaluate(() => (globalThis as any).plainSipjs.videoHangup()).catch(() => undefined);
+        await sleep(300);
+      }
+    };
+    const cpu = {} as Record<Variant, CpuFigure>;
+    for (const v of ["ours", "standard", "tuned"] as const) cpu[v] = await cpuRun(v);
+    answering.dispose();
+
     const act = activationFigures();
 
     // ---- report ----
@@ -213,6 +384,23 @@ async function main(): Promise<number> {
     for (const v of ["ours", "standard", "tuned"] as const) {
       console.log(`  all ${`${LABEL[v]}`.padEnd(16)} dial→incall: ${samples[v].map((s) => s.incall.toFixed(0)).join(" ")}   first audio: ${samples[v].map((s) => s.audio.toFixed(0)).join(" ")}`);
     }
+    console.log(`video, browser to browser — ${NV} calls per variant (+1 warm-up each), order alternating per round; ours alice → bob (one call window), plain carol → carol (one page, two user agents)`);
+    console.log(row(["", "ours", "sip.js standard", "ratio", "sip.js tuned", "ratio"]));
+    {
+      const o = median(videoSamples.ours), s = median(videoSamples.standard), t = median(videoSamples.tuned);
+      console.log(row(["dial → first video (median)", fmt(o), fmt(s), ratio(o, s), fmt(t), ratio(o, t)]));
+      const c = (v: Variant) => cpu[v].process;
+      console.log(row([`CPU, 640×480 video call`, pct(c("ours")), pct(c("standard")), ratio(c("ours"), c("standard")), pct(c("tuned")), ratio(c("ours"), c("tuned"))]));
+    }
+    for (const v of ["ours", "standard", "tuned"] as const) {
+      console.log(`  all ${`${LABEL[v]}`.padEnd(16)} dial→first video: ${videoSamples[v].map((x) => x.toFixed(0)).join(" ")}`);
+    }
+    console.log(`  CPU = the page's renderer process (CDP Performance.getMetrics ProcessTime) over ${CPU_SECONDS} s of one call, both ends in that page, % of one core:`);
+    for (const v of ["ours", "standard", "tuned"] as const) {
+      const f = cpu[v];
+      const page = v === "ours" ? "call window" : "plain page";
+      console.log(`  ${LABEL[v].padEnd(16)} ${page} ${pct(f.process)} (main thread ${pct(f.thread)}), other page meanwhile ${pct(f.other)}; frames/s decoded ${f.decodedFps.toFixed(1)}, encoded ${f.encodedFps.toFixed(1)} (both ends); received ${f.size || "?"}${f.error ? `; error: ${f.error}` : ""}`);
+    }
     if (act.error || !Number.isFinite(act.activationMs) || !Number.isFinite(act.readyMs)) {
       console.log(`extension activation: not measured (${act.error ?? "no figures"})`);
       missing.push("extension activation");
@@ -224,6 +412,13 @@ async function main(): Promise<number> {
     if (!Number.isFinite(heapWindow)) missing.push("call window heap");
     if (!Number.isFinite(heapPlain.standard)) missing.push("sip.js standard page heap");
     if (!Number.isFinite(heapPlain.tuned)) missing.push("sip.js tuned page heap");
+    for (const v of ["ours", "standard", "tuned"] as const) {
+      videoSamples[v].forEach((x, i) => Number.isFinite(x) || missing.push(`${LABEL[v]} video call ${i + 1}: dial → first video frame`));
+      const f = cpu[v];
+      if (!Number.isFinite(f.process)) missing.push(`${LABEL[v]}: CPU during a video call${f.error ? ` (${f.error})` : ""}`);
+      // Pages sharing one renderer process would count each other's work: the figure is not the page's.
+      else if (f.other >= 0.5 * f.process) missing.push(`${LABEL[v]}: CPU during a video call (the other page's process moved as much: shared renderer process?)`);
+    }
 
     const o = med("ours", "incall");
     // The same round's calls ran back to back under the same machine load: the median of their
@@ -233,6 +428,15 @@ async function main(): Promise<number> {
       const r = o / med(v, "incall");
       const verdict = Number.isFinite(r) ? (r <= GOALS[v] ? "met" : "not met") : "not measured";
       console.log(`goal dial → incall ≤ ${GOALS[v]}× ${LABEL[v]}: ${ratio(o, med(v, "incall"))} — ${verdict} (median of per-round ratios ${ratio(paired(v), 1)})`);
+    }
+    {
+      const ov = median(videoSamples.ours);
+      const pairedVideo = (v: Variant) => median(videoSamples.ours.map((x, i) => x / videoSamples[v][i]));
+      for (const v of ["standard", "tuned"] as const) {
+        const r = ov / median(videoSamples[v]);
+        const verdict = Number.isFinite(r) ? (r <= VIDEO_GOAL ? "met" : "not met") : "not measured";
+        console.log(`goal dial → first video frame ≤ ${VIDEO_GOAL.toFixed(1)}× ${LABEL[v]}: ${ratio(ov, median(videoSamples[v]))} — ${verdict} (median of per-round ratios ${ratio(pairedVideo(v), 1)})`);
+      }
     }
     console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
     if (missing.length) {

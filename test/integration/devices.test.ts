@@ -72,6 +72,34 @@ describe("devices: microphone and speaker switched mid-call, choices kept, a van
     assert.deepEqual(kept.audiooutput, { deviceId: out1.deviceId, label: "Fake Audio Output 1" });
   });
 
+  it("Test Audio and Video: the microphone meter moves, the camera preview shows, the tone plays on the chosen speaker", async () => {
+    const out2 = await device("audiooutput", "Fake Audio Output 2");
+    await bench.phone.media.chooseDevice("audiooutput", out2);
+    await bench.phone.media.testDevices();
+    const panel = page().getByTestId("device-test");
+    await panel.waitFor({ timeout: 5000 });
+    await waitFor("the test's microphone meter to move", async () => (await hook<{ micLevel: number }>("deviceTest")).micLevel > 0.02, 5000, 100);
+    const frames = await page().evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const v = (globalThis as any).document.querySelector('[data-testid="device-test"] video') as { requestVideoFrameCallback(cb: () => void): void };
+          let n = 0;
+          const count = () => {
+            n++;
+            v.requestVideoFrameCallback(count);
+          };
+          v.requestVideoFrameCallback(count);
+          setTimeout(() => resolve(n), 1000);
+        }),
+    );
+    assert.ok(frames >= 5, `the camera preview shows moving frames (${frames} in 1 s)`);
+    await panel.getByRole("button", { name: "Play a test tone" }).click();
+    await waitFor("the tone on Fake Audio Output 2", async () => (await hook<{ toneSink: string | null }>("deviceTest")).toneSink === out2.deviceId, 5000, 100);
+    await panel.getByRole("button", { name: "Done" }).click();
+    await panel.waitFor({ state: "detached", timeout: 5000 });
+    assert.equal(await hook<boolean>("cameraLive"), false, "closing the test releases the camera");
+  });
+
   it("a kept choice whose id changed (new origin, cleared site data) is found again by its label", async () => {
     const mic2 = await device("audioinput", "Fake Audio Input 2");
     await bench.phone.media.chooseDevice("audioinput", { deviceId: "an-id-from-another-origin", label: mic2.label });
@@ -89,9 +117,9 @@ describe("devices: microphone and speaker switched mid-call, choices kept, a van
       // MOCK: Chromium cannot unplug a fake device. The page's enumerateDevices is made to leave
       // "Fake Audio Input 1" out and a devicechange event is fired, as an unplug would.
       await page().evaluate(() => {
-        const md = navigator.mediaDevices;
+        const md = (globalThis as any).navigator.mediaDevices;
         const real = md.enumerateDevices.bind(md);
-        md.enumerateDevices = async () => (await real()).filter((d) => d.label !== "Fake Audio Input 1");
+        md.enumerateDevices = async () => (await real()).filter((d: { label: string }) => d.label !== "Fake Audio Input 1");
         md.dispatchEvent(new Event("devicechange"));
       });
       await waitFor("the call window to fall back to the default microphone", async () => (await hook<string>("microphoneLabel")) === "Fake Default Audio Input", 5000, 100);

@@ -9,6 +9,7 @@ import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
 import { SharedCapture } from "./capture";
 import { DeviceChooser } from "./deviceChooser";
+import { DeviceTest } from "./deviceTest";
 import type { PreparedPeer } from "./ice";
 import { MediaSession, type SessionView } from "./mediaSession";
 import { Prewarm } from "./prewarm";
@@ -60,9 +61,13 @@ const chooser = new DeviceChooser(microphone, camera, {
     rpc.notify("devices.fallback", { kind, wanted, using });
   },
   sink: (deviceId) => {
+    tones.setSink(deviceId);
     for (const s of sessions.values()) void s.setSink(deviceId).catch((err) => tellError(s.id, err));
   },
 });
+/** "Test Audio and Video" (the host's command opens it; the page's Done button closes it). */
+export const deviceTest = new DeviceTest(microphone, camera, () => chooser.speaker);
+
 // The prepared offer carries a clone of the old microphone: prepare it again on the new one.
 microphone.onSwitch(async () => {
   if (warm) prewarm.microphoneEnded();
@@ -130,6 +135,7 @@ function closeAllSessions(): void {
 function coolDown(): void {
   warm = false;
   prewarm.stop();
+  deviceTest.stop();
   microphone.release();
   camera.release();
 }
@@ -247,6 +253,7 @@ rpc.on("media.dtmf", ({ sessionId, tones: t, durationMs, gapMs }) => {
 });
 rpc.on("calls.changed", ({ calls: list }) => applyCalls(list));
 rpc.on("devices.use", ({ choices, processing }) => void chooser.apply(choices, processing));
+rpc.on("devices.test", () => void deviceTest.start());
 rpc.on("ring.set", ({ ringing }) => {
   incomingRinging = !!ringing;
   updateTones();
@@ -294,6 +301,7 @@ export function startEngine(): void {
   sinkIds: () => [...sessions.values()].map((s) => (s.audio as HTMLAudioElement & { sinkId?: string }).sinkId ?? ""),
   /** MOCK hook for tests: Chromium cannot unplug a fake device, so a test hides one and announces a change. */
   refreshDevices: () => chooser.refresh(),
+  deviceTest: () => ({ micLevel: deviceTest.level, toneSink: deviceTest.toneSink ?? null }),
   sessionCount: () => sessions.size,
   simulateDrop: () => connection.simulateDrop(),
 };

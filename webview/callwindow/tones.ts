@@ -11,6 +11,15 @@ export class TonePlayer {
   private output: GainNode | undefined;
   private idle: ReturnType<typeof setTimeout> | undefined;
 
+  private sinkId = "";
+
+  /** Ring on this output device ("" is the default), like the calls (AudioContext.setSinkId). */
+  setSink(deviceId: string): void {
+    this.sinkId = deviceId;
+    const ctx = this.ctx as (AudioContext & { setSinkId?: (id: string) => Promise<void> }) | undefined;
+    void ctx?.setSinkId?.(deviceId).catch(() => undefined);
+  }
+
   /** What is playing now (for the page's debug hook and tests). */
   get playing(): "ring" | "ringback" | undefined {
     return this.kind;
@@ -28,7 +37,10 @@ export class TonePlayer {
 
   private burst(volume: number): void {
     try {
-      this.ctx ??= new AudioContext();
+      if (!this.ctx) {
+        this.ctx = new AudioContext();
+        if (this.sinkId) this.setSink(this.sinkId);
+      }
       const ctx = this.ctx;
       clearTimeout(this.idle);
       if (ctx.state === "suspended") void ctx.resume().catch(() => undefined);
