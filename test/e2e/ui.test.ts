@@ -200,4 +200,69 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     const frame = await showSidebar();
     await frame.locator('[data-testid="account-carol"][data-state="registered"]').waitFor({ timeout: 20000 });
   });
+
+  /** A cheap fingerprint of what a <video> shows now (its pixels drawn into a small canvas). */
+  async function videoFingerprint(p: Page, selector: string): Promise<string> {
+    return p.locator(selector).first().evaluate((v: any) => {
+      const c = (globalThis as any).document.createElement("canvas");
+      c.width = 64;
+      c.height = 48;
+      const g = c.getContext("2d");
+      g.drawImage(v, 0, 0, 64, 48);
+      const d = g.getImageData(0, 0, 64, 48).data as Uint8ClampedArray;
+      let h = 0;
+      for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) >>> 0;
+      return `${h}:${d.slice(0, 16).join(",")}`;
+    });
+  }
+
+  /** Whether the tile's picture changes over ~0.6 s (a moving fake camera) or stands still. */
+  async function moving(p: Page, selector: string): Promise<boolean> {
+    const a = await videoFingerprint(p, selector);
+    await sleep(600);
+    return a !== (await videoFingerprint(p, selector));
+  }
+
+  it("F1 → Softphone: Video Call… → carol: answered with video from the notification, the remote tile moves; camera off/on from the call window", async () => {
+    assert.ok(callWindow && !callWindow.isClosed(), "the call window of the first call is still open");
+    const win = callWindow!;
+    await harness.runCommand(page, "Softphone: Video Call…");
+    await quickInput("carol");
+    const toast = page.locator(".notification-toast", { hasText: "Incoming video call from" }).first();
+    await toast.waitFor({ timeout: 20000 });
+    await toast.locator(".monaco-button", { hasText: "Answer with Video" }).first().click();
+    // alice's card (calling carol) shows carol's camera; carol's card shows alice's.
+    const aliceCard = 'section.call[data-state="incall"]:has(strong:has-text("carol@"))';
+    const carolCard = 'section.call[data-state="incall"]:has(strong:has-text("alice@"))';
+    await win.locator(`${aliceCard} [data-testid=remote-video]`).waitFor({ timeout: 20000 });
+    await win.locator(`${carolCard} [data-testid=remote-video]`).waitFor({ timeout: 20000 });
+    await waitFor("alice's remote tile to show moving video", () => moving(win, `${aliceCard} [data-testid=remote-video]`), 15000, 100);
+    assert.ok(await moving(win, `${carolCard} [data-testid=remote-video]`), "carol's remote tile shows moving video too");
+    await win.screenshot({ path: join(runDir, "video-call-window.png") });
+
+    // Camera off in alice's card: carol's picture of alice stands still; on again: it moves.
+    await win.locator(`${aliceCard} button`, { hasText: "Camera off" }).click();
+    await win.locator(`${aliceCard} button`, { hasText: "Camera on" }).waitFor({ timeout: 5000 });
+    await sleep(1000);
+    assert.equal(await moving(win, `${carolCard} [data-testid=remote-video]`), false, "with alice's camera off, carol sees no new frames");
+    assert.ok(await moving(win, `${aliceCard} [data-testid=remote-video]`), "carol's camera still reaches alice");
+    await win.locator(`${aliceCard} button`, { hasText: "Camera on" }).click();
+    await waitFor("alice's camera to reach carol again", () => moving(win, `${carolCard} [data-testid=remote-video]`), 10000, 100);
+  });
+
+  it("Softphone: Select Audio and Video Devices… switches the microphone mid-call from the quick pick", async () => {
+    const win = callWindow!;
+    const micLabel = () => win.evaluate(() => (globalThis as any).softphoneCallWindow.microphoneLabel());
+    assert.notEqual(await micLabel(), "Fake Audio Input 2");
+    await harness.runCommand(page, "Softphone: Select Audio and Video Devices…");
+    await quickInput("Fake Audio Input 2");
+    await waitFor("the call window to capture from Fake Audio Input 2", async () => (await micLabel()) === "Fake Audio Input 2", 10000, 100);
+    const stats = await win.evaluate(() => (globalThis as any).softphoneCallWindow.stats());
+    const b1 = stats.map((s: { bytesSent: number }) => s.bytesSent);
+    await sleep(1000);
+    const b2 = (await win.evaluate(() => (globalThis as any).softphoneCallWindow.stats())).map((s: { bytesSent: number }) => s.bytesSent);
+    assert.ok(b2.every((b: number, i: number) => b > b1[i]), `both calls keep sending (${b1} → ${b2})`);
+    await harness.runCommand(page, "Softphone: Hang Up");
+    await statusBar(/Ended/).first().waitFor({ timeout: 15000 });
+  });
 });

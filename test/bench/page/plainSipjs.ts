@@ -190,6 +190,8 @@ interface VideoLeg {
   audio: HTMLAudioElement;
   /** performance.now() when the far end's first video frame was ready to paint. */
   firstFrame: number;
+  frameSeen: Promise<void>;
+  onFrame: () => void;
   established: number;
   terminated: Promise<void>;
 }
@@ -214,7 +216,9 @@ function newLeg(): VideoLeg {
   audio.autoplay = true;
   box.appendChild(audio);
   document.body.appendChild(box);
-  return { box, remoteVideo, localVideo, audio, firstFrame: 0, established: 0, terminated: Promise.resolve() };
+  let onFrame = () => undefined as void;
+  const frameSeen = new Promise<void>((resolve) => (onFrame = resolve));
+  return { box, remoteVideo, localVideo, audio, firstFrame: 0, frameSeen, onFrame, established: 0, terminated: Promise.resolve() };
 }
 
 /**
@@ -230,7 +234,10 @@ function bindMedia(leg: VideoLeg, sdh: unknown): void {
     const el = ev.track.kind === "video" ? leg.remoteVideo : leg.audio;
     el.srcObject = new MediaStream([ev.track]);
     if (ev.track.kind === "video" && typeof leg.remoteVideo.requestVideoFrameCallback === "function") {
-      leg.remoteVideo.requestVideoFrameCallback(() => (leg.firstFrame ||= performance.now()));
+      leg.remoteVideo.requestVideoFrameCallback(() => {
+        leg.firstFrame ||= performance.now();
+        leg.onFrame();
+      });
     }
     void el.play().catch(() => undefined);
   });
@@ -297,10 +304,14 @@ async function videoDial(target: string, mode: PlainMode): Promise<{ incallMs: n
   outgoing = leg;
   const established = watchSession(leg, inviter);
   const t0 = performance.now();
-  await inviter.invite();
-  await established;
-  const end = performance.now() + 10000;
-  while (!leg.firstFrame && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
+  try {
+    await inviter.invite();
+    await established;
+  } catch (err) {
+    await videoHangup();
+    throw err;
+  }
+  await Promise.race([leg.frameSeen, new Promise((r) => setTimeout(r, 10000))]);
   return { incallMs: leg.established - t0, firstFrameMs: leg.firstFrame ? leg.firstFrame - t0 : NaN };
 }
 
