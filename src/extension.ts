@@ -6,7 +6,6 @@ import { DEVICE_KIND_NAMES } from "./media/devices";
 import type { DeviceChoices } from "./protocol/callWindow";
 import { PasswordStore } from "./accounts/secrets";
 import { openCallWindow } from "./media/openCallWindow";
-import { runCallAction } from "./calls/callActions";
 import type { CallAction } from "./protocol/callActions";
 import type { SoftphoneState } from "./protocol/model";
 import { Softphone } from "./softphone";
@@ -71,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const sidebar: SidebarViewProvider = new SidebarViewProvider(context.extensionUri, {
     state: () => buildSidebarState(softphone),
     refresh: () => sidebarPublisher.refresh(),
-    dial: (target, accountId) => softphone.calls.dial(target, { accountId }),
+    dial: (target, accountId) => softphone.dial(target, { accountId }),
     notes: sidebarNoteHandlers(softphone, (msg) => sidebar.toast("error", msg)),
   });
 
@@ -80,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const askedForPassword = new Set<string>();
   const render = () => {
     const accounts = softphone.accountViews();
-    statusBar.update(accounts, softphone.calls.views());
+    statusBar.update(accounts, softphone.callViews());
     // An account without a password cannot work: ask once per account and session.
     for (const a of accounts) {
       if (a.reason?.kind !== "config" || askedForPassword.has(a.id)) continue;
@@ -109,16 +108,16 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       render();
       onState.fire(s);
     })),
-    toDisposable(softphone.calls.onIncoming((call) => {
+    toDisposable(softphone.onIncomingCall((call) => {
       const account = softphone.account(call.accountId);
       void showIncomingCall(call, account?.config.label ?? call.accountId, {
-        act: (action) => runCallAction(softphone.calls, action),
-        isRinging: (id) => softphone.calls.get(id)?.state === "ringing",
+        act: (action) => softphone.act(action),
+        isRinging: (id) => softphone.callViews().find((c) => c.id === id)?.state === "ringing",
       });
     })),
-    toDisposable(softphone.media.onError(({ message }) => void vscode.window.showErrorMessage(`Softphone call window: ${message}`))),
+    toDisposable(softphone.onMediaError(({ message }) => void vscode.window.showErrorMessage(`Softphone call window: ${message}`))),
     toDisposable(
-      softphone.media.onDeviceFallback(({ kind, wanted, using }) => {
+      softphone.onDeviceFallback(({ kind, wanted, using }) => {
         void vscode.window
           .showWarningMessage(`Softphone: the ${DEVICE_KIND_NAMES[kind].toLowerCase()} "${wanted}" is not available; using ${using}.`, "Select Devices")
           .then((pick) => pick && vscode.commands.executeCommand("softphone.selectDevices"));
@@ -126,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     ),
     passwords.onDidChange((id) => void softphone.restartAccount(id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.audio`)) softphone.media.pushDeviceSettings();
+      if (e.affectsConfiguration(`${SECTION}.audio`)) softphone.applyAudioSettings();
       if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
     }),
     ...registerCommands({ softphone, passwords, log }),
@@ -154,10 +153,10 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     onDidChangeState: onState.event,
     dial: async (target, options) => {
       await ready;
-      return softphone.calls.dial(target, options ?? {});
+      return softphone.dial(target, options ?? {});
     },
-    hangup: (callId) => runCallAction(softphone.calls, { action: "hangup", callId }),
-    act: (action) => runCallAction(softphone.calls, action),
+    hangup: (callId) => softphone.act({ action: "hangup", callId }),
+    act: (action) => softphone.act(action),
     ready,
   };
 }

@@ -9,14 +9,14 @@ import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
 import type { DeviceChoiceStore } from "./media/devices";
-import type { AudioProcessing } from "./protocol/callWindow";
+import type { AudioProcessing, DeviceInfo, DeviceKind } from "./protocol/callWindow";
 import { SystemRinger, type Ringer } from "./media/systemRinger";
-import type { AccountView, SoftphoneState } from "./protocol/model";
+import type { AccountView, CallView, HistoryEntry, SoftphoneState } from "./protocol/model";
 import { AccountPool } from "./accounts/accountPool";
 import type { SipAccount } from "./sip/sipAccount";
 import type { SoftphoneSettings } from "./settings";
 import { accountViews, publicState } from "./stateProjection";
-import { Emitter } from "./util/emitter";
+import { Emitter, type Event } from "./util/emitter";
 import type { Logger } from "./util/logger";
 import { messageOf } from "./util/text";
 
@@ -48,6 +48,8 @@ export interface SoftphoneOptions {
 }
 
 export class Softphone {
+  // The parts, for the core's wiring and the integration tests. The UI (src/ui, extension.ts)
+  // goes through the methods further down: call actions, views and events, not these internals.
   readonly server: CallWindowServer;
   readonly media: MediaEngine;
   readonly calls: CallManager;
@@ -163,6 +165,90 @@ export class Softphone {
       callWindowConnected: this.media.connected,
       settingsErrors: this._settingsErrors,
     });
+  }
+
+  // ---- what the UI uses ----
+
+  /** Place a call (video with `video: true`); resolves with its id once it exists. */
+  dial(target: string, options: { accountId?: string; video?: boolean } = {}): Promise<string> {
+    return this.calls.dial(target, options);
+  }
+
+  /** Any call action, checked (it may come from a webview): the one action table. */
+  act(action: unknown): Promise<void> {
+    return runCallAction(this.calls, action);
+  }
+
+  callViews(): CallView[] {
+    return this.calls.views();
+  }
+
+  /** The call a command without an id means: the ringing one when `prefer`, else the newest live one. */
+  currentCall(prefer?: "ringing-incoming"): CallView | undefined {
+    return this.calls.pick(undefined, prefer)?.view();
+  }
+
+  readonly onIncomingCall: Event<CallView> = (listener) => this.calls.onIncoming(listener);
+
+  get callWindowConnected(): boolean {
+    return this.media.connected;
+  }
+
+  showCallWindow(): Promise<void> {
+    return this.media.showWindow();
+  }
+
+  /** Open the call window only when none is connected (a second one would take over). */
+  showCallWindowIfClosed(): Promise<void> {
+    return this.media.ensureWindow();
+  }
+
+  readonly onMediaError: Event<{ message: string }> = (listener) => this.media.onError(listener);
+
+  /** The devices the call window offers, and the ones in use. */
+  devices(): ReturnType<MediaEngine["availableDevices"]> {
+    return this.media.availableDevices();
+  }
+
+  /** Use and keep this device (mid-call too, without renegotiation). */
+  chooseDevice(kind: DeviceKind, device: { deviceId: string; label: string }): Promise<void> {
+    return this.media.chooseDevice(kind, device);
+  }
+
+  /** The call window's device list changed. */
+  readonly onDidChangeDevices: Event<DeviceInfo[]> = (listener) => this.media.onDevices(listener);
+
+  /** A chosen device is gone; the default took over. */
+  readonly onDeviceFallback: Event<{ kind: DeviceKind; wanted: string; using: string }> = (listener) => this.media.onDeviceFallback(listener);
+
+  /** Open the call window's device test (microphone meter, speaker tone, camera preview). */
+  testDevices(): Promise<void> {
+    return this.media.testDevices();
+  }
+
+  /** The microphone processing settings changed: apply them. */
+  applyAudioSettings(): void {
+    this.media.pushDeviceSettings();
+  }
+
+  /** Call history, newest first. */
+  recentCalls(limit?: number): Promise<HistoryEntry[]> {
+    return this.history.list(limit);
+  }
+
+  recentTargets(limit: number): Promise<string[]> {
+    return this.history.recentTargets(limit);
+  }
+
+  clearHistory(): Promise<void> {
+    return this.history.clear();
+  }
+
+  readonly onDidChangeHistory: Event<void> = (listener) => this.history.onDidChange(listener);
+
+  /** Dial a history entry again, from its account when that still exists. */
+  async redial(entry: HistoryEntry): Promise<string> {
+    return this.dial(entry.remote.uri, { accountId: this.account(entry.accountId) ? entry.accountId : undefined });
   }
 
   async dispose(): Promise<void> {

@@ -9,9 +9,9 @@ import type { Logger } from "../util/logger";
 import { callLabel, formatDuration, stateLabel } from "./format";
 import { showHistory } from "./historyPick";
 import { selectDevices } from "./devicePick";
-import { runCallAction } from "../calls/callActions";
 import { DTMF_HINT, DTMF_TONES } from "../calls/dtmf";
 import type { CallAction } from "../protocol/callActions";
+import type { CallView } from "../protocol/model";
 import { messageOf } from "../util/text";
 
 interface Deps {
@@ -22,7 +22,12 @@ interface Deps {
 
 
 export function registerCommands({ softphone, passwords, log }: Deps): vscode.Disposable[] {
-  const calls = softphone.calls;
+  const callMeant = (callId: string | undefined, none: string): CallView => {
+    const id = asId(callId);
+    const call = id ? softphone.callViews().find((c) => c.id === id) : softphone.currentCall();
+    if (!call) throw new Error(none);
+    return call;
+  };
   // Report failures to the user, and still reject so programmatic callers see them.
   const guarded =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) =>
@@ -36,46 +41,45 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       }
     };
 
-  const act = (action: CallAction) => runCallAction(calls, action);
+  const act = (action: CallAction) => softphone.act(action);
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
 
   return [
     reg("softphone.dial", guarded(async (target?: unknown, options?: { accountId?: string; video?: boolean }) => {
       const input = typeof target === "string" ? target : await pickDialTarget(softphone);
       if (input === undefined) return undefined;
-      return calls.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined, video: options?.video === true });
+      return softphone.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined, video: options?.video === true });
     })),
     reg("softphone.videoCall", guarded(async (target?: unknown, options?: { accountId?: string }) => {
       const input = typeof target === "string" ? target : await pickDialTarget(softphone, "Video call");
       if (input === undefined) return undefined;
-      return calls.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined, video: true });
+      return softphone.dial(input, { accountId: typeof options?.accountId === "string" ? options.accountId : undefined, video: true });
     })),
     reg("softphone.answer", guarded((callId?: string) => act({ action: "answer", callId: asId(callId) }))),
     reg("softphone.decline", guarded((callId?: string) => act({ action: "decline", callId: asId(callId) }))),
     reg("softphone.hangup", guarded((callId?: string) => act({ action: "hangup", callId: asId(callId) }))),
+    // Toggles act on the call meant (by id, else the newest live one) and return its new state.
     reg("softphone.toggleMute", guarded(async (callId?: string) => {
-      const call = calls.pick(asId(callId));
-      if (!call) throw new Error("there is no call to mute");
+      const call = callMeant(callId, "there is no call to mute");
       await act({ action: "mute", callId: call.id, muted: !call.muted });
-      return call.muted;
+      return !call.muted;
     })),
     reg("softphone.toggleHold", guarded(async (callId?: string) => {
-      const call = calls.pick(asId(callId));
-      if (!call) throw new Error("there is no call to hold");
+      const call = callMeant(callId, "there is no call to hold");
       await act({ action: "hold", callId: call.id, held: !call.held });
-      return call.held;
+      return !call.held;
     })),
     reg("softphone.toggleVideo", guarded(async (callId?: string) => {
-      const call = calls.pick(asId(callId));
-      if (!call) throw new Error("there is no call to start or stop video in");
-      await act({ action: "video", callId: call.id, on: !call.videoSending });
-      return call.videoSending;
+      const call = callMeant(callId, "there is no call to start or stop video in");
+      const on = !call.video?.sending;
+      await act({ action: "video", callId: call.id, on });
+      return on;
     })),
     reg("softphone.toggleCamera", guarded(async (callId?: string) => {
-      const call = calls.pick(asId(callId));
-      if (!call) throw new Error("there is no call to turn the camera off in");
-      await act({ action: "camera", callId: call.id, off: !call.cameraOff });
-      return call.cameraOff;
+      const call = callMeant(callId, "there is no call to turn the camera off in");
+      const off = !call.video?.cameraOff;
+      await act({ action: "camera", callId: call.id, off });
+      return off;
     })),
     reg("softphone.sendDtmf", guarded(async (tones?: string, callId?: string) => {
       const t =
@@ -85,14 +89,14 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       if (!t) return;
       await act({ action: "dtmf", callId: asId(callId), tones: t });
     })),
-    reg("softphone.openCallWindow", guarded(() => softphone.media.showWindow())),
+    reg("softphone.openCallWindow", guarded(() => softphone.showCallWindow())),
     reg("softphone.selectDevices", guarded(() => selectDevices(softphone))),
-    reg("softphone.testDevices", guarded(() => softphone.media.testDevices())),
+    reg("softphone.testDevices", guarded(() => softphone.testDevices())),
     reg("softphone.getState", () => softphone.getState()),
     reg("softphone.showHistory", guarded(() => showHistory(softphone))),
     reg("softphone.clearHistory", guarded(async () => {
       const ok = await vscode.window.showWarningMessage("Clear the softphone's call history?", { modal: true }, "Clear");
-      if (ok) await softphone.history.clear();
+      if (ok) await softphone.clearHistory();
     })),
     reg("softphone.addAccount", guarded(() => addAccountFlow(passwords))),
     reg("softphone.setPassword", guarded(async (accountId?: string, password?: string) => {
@@ -122,7 +126,7 @@ function asId(callId: unknown): string | undefined {
 
 /** Quick pick for a number: recent targets offered, anything typed accepted as is. */
 async function pickDialTarget(softphone: Softphone, what = "Dial"): Promise<string | undefined> {
-  const recent = await softphone.history.recentTargets(15).catch(() => [] as string[]);
+  const recent = await softphone.recentTargets(15).catch(() => [] as string[]);
   const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
   qp.title = `Softphone: ${what}`;
   qp.placeholder = "Number, user name or sip: address";
@@ -184,12 +188,11 @@ async function accountActions(softphone: Softphone, accountId?: string): Promise
 }
 
 async function callActions(softphone: Softphone): Promise<void> {
-  const call = softphone.calls.pick(undefined, "ringing-incoming") ?? softphone.calls.pick();
-  if (!call) {
+  const v = softphone.currentCall("ringing-incoming") ?? softphone.currentCall();
+  if (!v) {
     await vscode.commands.executeCommand("softphone.dial");
     return;
   }
-  const v = call.view();
   type Item = vscode.QuickPickItem & { run: () => unknown };
   const items: Item[] = [];
   if (v.direction === "incoming" && v.state === "ringing") {

@@ -11,12 +11,11 @@ interface DeviceItem extends vscode.QuickPickItem {
 }
 
 export async function selectDevices(softphone: Softphone): Promise<DeviceInfo | undefined> {
-  const media = softphone.media;
-  await media.ensureWindow();
-  if (!media.availableDevices().devices.some((d) => d.label)) {
+  await softphone.showCallWindowIfClosed();
+  if (!softphone.devices().devices.some((d) => d.label)) {
     // The window lists its devices once the microphone is allowed (labels need permission).
     await new Promise<void>((resolve) => {
-      const sub = media.onDevices((list) => list.some((d) => d.label) && done());
+      const sub = softphone.onDidChangeDevices((list) => list.some((d) => d.label) && done());
       const timer = setTimeout(done, 5000);
       function done() {
         clearTimeout(timer);
@@ -25,7 +24,7 @@ export async function selectDevices(softphone: Softphone): Promise<DeviceInfo | 
       }
     });
   }
-  const { devices, inUse } = media.availableDevices();
+  const { devices, inUse } = softphone.devices();
   if (!devices.length) throw new Error("the call window lists no devices — allow the microphone and camera for it, then try again");
   const items: DeviceItem[] = [];
   for (const kind of DEVICE_KINDS) {
@@ -39,6 +38,6 @@ export async function selectDevices(softphone: Softphone): Promise<DeviceInfo | 
   }
   const pick = await vscode.window.showQuickPick(items, { title: "Softphone: Select Audio and Video Devices", placeHolder: "Pick a microphone, speaker or camera" });
   if (!pick?.device) return undefined;
-  await media.chooseDevice(pick.device.kind, pick.device);
+  await softphone.chooseDevice(pick.device.kind, pick.device);
   return pick.device;
 }

@@ -24,7 +24,7 @@ export function describeEntry(e: HistoryEntry): string {
 }
 
 export async function showHistory(softphone: Softphone): Promise<string | undefined> {
-  const entries = await softphone.history.list(200);
+  const entries = await softphone.recentCalls(200);
   if (!entries.length) {
     void vscode.window.showInformationMessage("Softphone: no calls yet.");
     return;
@@ -38,5 +38,5 @@ export async function showHistory(softphone: Softphone): Promise<string | undefi
     { title: "Softphone: Call History", placeHolder: "Pick a call to redial it", matchOnDescription: true },
   );
   if (!pick) return;
-  return softphone.calls.dial(pick.entry.remote.uri, { accountId: softphone.account(pick.entry.accountId) ? pick.entry.accountId : undefined });
+  return softphone.redial(pick.entry);
 }

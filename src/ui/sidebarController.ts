@@ -2,7 +2,6 @@
 // compiler to be complete (SidebarToHost["notes"]). Kept apart from the webview plumbing in
 // sidebarView.ts; the state the view is sent is built in sidebarPublisher.ts.
 import * as vscode from "vscode";
-import { runCallAction } from "../calls/callActions";
 import type { SidebarToHost } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
 import { messageOf } from "../util/text";
@@ -19,14 +18,14 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
         .catch((err) => showError(messageOf(err)));
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
   return {
-    "call.action": guard((action) => runCallAction(softphone.calls, action)),
+    "call.action": guard((action) => softphone.act(action)),
     "history.redial": guard(async (p) => {
-      const entry = (await softphone.history.list(500)).find((e) => e.id === str(p?.entryId));
+      const entry = (await softphone.recentCalls(500)).find((e) => e.id === str(p?.entryId));
       if (!entry) throw new Error("that history entry no longer exists");
-      return softphone.calls.dial(entry.remote.uri, { accountId: softphone.account(entry.accountId) ? entry.accountId : undefined });
+      return softphone.redial(entry);
     }),
     "history.clear": guard(() => vscode.commands.executeCommand("softphone.clearHistory")),
-    "callWindow.open": guard(() => softphone.media.showWindow()),
+    "callWindow.open": guard(() => softphone.showCallWindow()),
     "account.actions": guard((p) => vscode.commands.executeCommand("softphone.accountActions", str(p?.accountId))),
     "account.add": guard(() => vscode.commands.executeCommand("softphone.addAccount")),
   };

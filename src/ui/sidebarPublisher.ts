@@ -12,15 +12,15 @@ const RECENT_TARGETS = 10;
 function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors"> {
   return {
     accounts: softphone.accountViews(),
-    calls: softphone.calls.views(),
-    callWindowConnected: softphone.media.connected,
+    calls: softphone.callViews(),
+    callWindowConnected: softphone.callWindowConnected,
     configErrors: [...softphone.settingsErrors],
   };
 }
 
 /** History and the dial box's suggestions (from one read of history): change only when history is written. */
 async function historyParts(softphone: Softphone): Promise<Pick<SidebarState, "history" | "recentTargets">> {
-  const all = await softphone.history.list().catch(() => []);
+  const all = await softphone.recentCalls().catch(() => []);
   return { history: all.slice(0, HISTORY_SHOWN), recentTargets: recentTargetsOf(all, RECENT_TARGETS) };
 }
 
@@ -55,7 +55,7 @@ export class SidebarPublisher implements Disposable {
   ) {
     this.subscriptions = [
       softphone.onDidChangeState(() => this.mark("live")),
-      softphone.history.onDidChange(() => this.mark("history")),
+      softphone.onDidChangeHistory(() => this.mark("history")),
     ];
   }
 

@@ -1,6 +1,8 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
-import { startEngine } from "./engine";
+import { createEngine } from "./engine";
+import { engineContext } from "./engineContext";
 
-mount(App, { target: document.getElementById("app")! });
-startEngine();
+const engine = createEngine();
+mount(App, { target: document.getElementById("app")!, context: engineContext(engine) });
+engine.start();

@@ -1,11 +1,12 @@
 // One media session (a SIP call's media today): its RTCPeerConnection, the tracks it sends
 // (clones of the shared microphone and camera captures) and the remote streams it receives.
 // Offer/answer follow the peer connection's signaling state, as sip.js's browser handler does,
-// so the host only forwards SDP and says what it wants of video (VideoMode). No DOM here but
-// the hidden <audio> element that plays the far end; tiles are Svelte's (see VideoTile).
+// so the host only forwards SDP and says what it wants of video (VideoMode). The peer
+// connection and its streams only: playback is RemotePlayback's, tiles are Svelte's (VideoTile).
 import type { IceServer, MediaSessionRef, MediaStats, Negotiated, SdpType, VideoMode } from "../../src/protocol/callWindow";
 import type { SharedCapture } from "./capture";
 import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
+import { whenFirstFrame } from "./playback";
 import { summarizeStats, type StatsSnapshot } from "./statsSummary";
 import type { MediaQuality } from "../../src/protocol/quality";
 
@@ -37,10 +38,10 @@ export class MediaSession {
   private mic: MediaStreamTrack | undefined;
   private cam: MediaStreamTrack | undefined;
   private closed = false;
-  private readonly remoteAudio = new MediaStream();
+  /** The far end's audio: the engine plays it (RemotePlayback). */
+  readonly remoteAudio = new MediaStream();
   private readonly remoteVideo = new MediaStream();
   private readonly localVideo = new MediaStream();
-  readonly audio: HTMLAudioElement;
   private muted = false;
   private cameraOff = false;
   private videoWanted: VideoMode = "none";
@@ -61,7 +62,8 @@ export class MediaSession {
     private readonly devices: LocalDevices,
     private readonly hooks: {
       onStats(s: MediaStats): void;
-      onPlaybackBlocked(): void;
+      /** A remote audio track arrived: (re)start playing remoteAudio. */
+      onRemoteAudio(): void;
       onView(v: SessionView): void;
     },
     /** A peer connection made ahead for these ICE servers (Prewarm), else one is made now. */
@@ -70,11 +72,6 @@ export class MediaSession {
     this.pc = prepared?.pc ?? new RTCPeerConnection(peerConfiguration(iceServers));
     this.mic = prepared?.track;
     this.hostCandidatesOnly = iceServers.length === 0;
-    this.audio = document.createElement("audio");
-    this.audio.autoplay = true;
-    this.audio.dataset.sessionId = session.id;
-    this.audio.srcObject = this.remoteAudio;
-    document.body.appendChild(this.audio);
     this.pc.addEventListener("track", (ev) => this.onRemoteTrack(ev.track));
     this.pc.addEventListener("iceconnectionstatechange", () => {
       const s = this.pc.iceConnectionState;
@@ -85,12 +82,6 @@ export class MediaSession {
       devices.microphone.onSwitch(() => this.swapMicrophone()),
       devices.camera.onSwitch(() => this.swapCamera()),
     );
-  }
-
-  /** Play the far end through this output device (HTMLMediaElement.setSinkId). */
-  async setSink(deviceId: string): Promise<void> {
-    const audio = this.audio as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
-    if (typeof audio.setSinkId === "function" && audio.sinkId !== deviceId) await audio.setSinkId(deviceId);
   }
 
   /** The microphone moved to another device: send a clone of the new capture instead (no renegotiation). */
@@ -240,11 +231,6 @@ export class MediaSession {
     return out;
   }
 
-  /** Play the far end's audio again after the browser blocked autoplay (needs a click). */
-  resumePlayback(): Promise<void> {
-    return this.audio.play();
-  }
-
   close(): void {
     this.closed = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
@@ -254,8 +240,6 @@ export class MediaSession {
     this.devices.microphone.drop(this.mic);
     this.dropCamera();
     this.pc.close();
-    this.audio.srcObject = null;
-    this.audio.remove();
   }
 
   // ---- internals ----
@@ -276,29 +260,13 @@ export class MediaSession {
     };
     if (!track.muted) markFirstPacket();
     track.addEventListener("unmute", markFirstPacket, { once: true });
-    // Playing the remote stream is what makes Chromium compute inbound audio levels, and
-    // what the user hears; a blocked autoplay is reported so the page can ask for a click.
-    this.audio.play().catch(() => this.hooks.onPlaybackBlocked());
+    this.hooks.onRemoteAudio();
   }
 
-  /**
-   * The moment the far end's first video frame is ready to paint (setup timings, the bench):
-   * a detached, muted <video> reports it through requestVideoFrameCallback, then goes away.
-   */
+  /** Setup timings and the bench: when the far end's first video frame was ready to paint. */
   private watchFirstFrame(track: MediaStreamTrack): void {
     if (this.firstFrameAt !== undefined) return;
-    const probe = document.createElement("video");
-    probe.muted = true;
-    probe.srcObject = new MediaStream([track]);
-    const done = () => {
-      probe.srcObject = null;
-    };
-    if (typeof probe.requestVideoFrameCallback !== "function") return;
-    probe.requestVideoFrameCallback(() => {
-      this.firstFrameAt ??= Date.now();
-      done();
-    });
-    probe.play().catch(done);
+    void whenFirstFrame(track).then((at) => (this.firstFrameAt ??= at));
   }
 
   private videoTransceiver(): RTCRtpTransceiver | undefined {
