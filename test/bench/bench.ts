@@ -333,9 +333,6 @@ async function main(): Promise<number> {
 
     /** One video call held CPU_SECONDS once 640-wide frames flow both ways; the page's CPU meanwhile. */
     const cpuRun = async (v: Variant): Promise<CpuFigure> => {
-      if (!windowPage) throw new Error("no call window");
-      const page = v === "ours" ? windowPage : videoPage;
-      const other = v === "ours" ? videoPage : windowPage;
       let out: string | undefined;
       const counters = async (): Promise<VideoCounters[]> => {
         if (v === "ours") {
@@ -346,6 +343,9 @@ async function main(): Promise<number> {
         return [r.caller ?? { framesDecoded: 0, framesEncoded: 0 }, r.callee ?? { framesDecoded: 0, framesEncoded: 0 }];
       };
       try {
+        if (!windowPage) throw new Error("no call window");
+        const page = v === "ours" ? windowPage : videoPage;
+        const other = v === "ours" ? videoPage : windowPage;
         if (v === "ours") out = (await oursVideoDial()).out;
         else await videoPage.evaluate(([t, m]) => (globalThis as any).plainSipjs.videoDial(t, m), [plainTarget, v] as const);
         // The encoders start low and climb: measure once both ends receive the full 640 width.
