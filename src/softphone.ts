@@ -37,6 +37,8 @@ export interface SoftphoneOptions {
   reconnectGraceMs?: number;
   /** See CallManagerOptions.maxRingingIncoming. */
   maxRingingIncoming?: number;
+  /** Test hook: see CallManagerOptions.transferTiming. */
+  transferTiming?: { firstNotifyMs?: number; finalNotifyMs?: number };
   /** Call window port (see CallWindowServerOptions.port); default DEFAULT_CALL_WINDOW_PORT. */
   callWindowPort?: number;
   /** Rings when no call window is open; defaults to the OS sound player with media/ring.wav. */
@@ -87,6 +89,7 @@ export class Softphone {
       lingerMs: options.lingerMs,
       dtmfMode: () => options.settings().dtmfMode,
       maxRingingIncoming: options.maxRingingIncoming,
+      transferTiming: options.transferTiming,
     });
     this.accounts = new AccountPool({
       log: options.log,

@@ -15,6 +15,11 @@ export interface AccountConfig {
   displayName?: string;
   iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   register: boolean;
+  /**
+   * Where "transfer to voicemail" sends a call: a SIP URI, or a pattern with `{user}` (the
+   * target's user) and `{domain}` (this account's domain), e.g. sip:vm-{user}@{domain}.
+   */
+  voicemail?: string;
 }
 
 export interface ParsedAccounts {
@@ -88,6 +93,10 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
   const displayName = optionalString(item, "displayName", path, accountErrors);
   const register = optionalBoolean(item, "register", path, accountErrors);
   const iceServers = has(item, "iceServers") && item.iceServers !== undefined ? parseIceServers(item.iceServers, `${path}.iceServers`, accountErrors) : undefined;
+  const voicemail = optionalString(item, "voicemail", path, accountErrors);
+  if (voicemail !== undefined && voicemail !== "" && !isSipAddressOfRecord(voicemail.replace(/\{user\}/g, "user").replace(/\{domain\}/g, "example.com"))) {
+    accountErrors.push(`${path}.voicemail: ${quote(voicemail)} is not a sip: URI or a pattern such as sip:vm-{user}@{domain}.`);
+  }
 
   if (id === undefined || server === undefined || uri === undefined) return undefined;
   const account: AccountConfig = {
@@ -101,6 +110,7 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
   if (authorizationUsername !== undefined && authorizationUsername !== "") account.authorizationUsername = authorizationUsername;
   if (displayName !== undefined && displayName.trim() !== "") account.displayName = displayName.trim();
   if (iceServers !== undefined) account.iceServers = iceServers;
+  if (voicemail !== undefined && voicemail.trim() !== "") account.voicemail = voicemail.trim();
   return account;
 }
 

@@ -3,6 +3,7 @@ import type { Invitation, Inviter } from "sip.js";
 import type { VideoMode } from "../protocol/callWindow";
 import type { CallDirection, CallSetupTimings, CallState, CallView, ClearReason, RemoteParty } from "../protocol/model";
 import type { MediaQuality } from "../protocol/quality";
+import type { TransferAttempt } from "./transfer";
 import { CallStateMachine } from "./callState";
 
 export class Call {
@@ -29,6 +30,10 @@ export class Call {
   setupLogged = false;
   /** Epoch ms of each set-up step (see CallSetupTimings). */
   readonly setupAt: { [K in keyof CallSetupTimings]?: number } = {};
+  /** The latest transfer attempt (we are the transferor). */
+  transfer: TransferAttempt | undefined;
+  /** This call takes over another (we are the transferee, or the target of a Replaces). */
+  replacesCallId: string | undefined;
   /** Tail of this call's ordered history writes. */
   historyWritten: Promise<void> = Promise.resolve();
 
@@ -94,6 +99,8 @@ export class Call {
     if (this.quality && this.state === "incall") v.quality = this.quality;
     const setup = this.setupTimings();
     if (setup) v.setup = setup;
+    if (this.transfer) v.transfer = this.transfer.view();
+    if (this.replacesCallId) v.replacesCallId = this.replacesCallId;
     if (this.hasVideo) v.video = { mode: this.videoMode, sending: this.videoSending, receiving: this.videoReceiving, cameraOff: this.cameraOff };
     return v;
   }

@@ -2,7 +2,7 @@
 // (connecting → trying → ringing → incall → cleared), records every call in history as it
 // starts (so a crash mid-call still leaves an entry) and again when it ends.
 import { randomUUID } from "node:crypto";
-import { Inviter, SessionState, UserAgent, type Invitation, type Session, type SessionDescriptionHandler } from "sip.js";
+import { Inviter, SessionState, UserAgent, type Invitation, type Referral, type Session, type SessionDescriptionHandler } from "sip.js";
 import { domainOf } from "../accounts/accountConfig";
 import type { HistoryStore } from "../history/historyStore";
 import type { MediaPort } from "../media/mediaPort";
@@ -19,6 +19,9 @@ import { parseDialString } from "./dialString";
 import { remoteParty } from "./remoteParty";
 import { dtmfProblem } from "./dtmf";
 import { messageOf } from "../util/text";
+import { voicemailUri } from "./transfer";
+import { Transfers, type TransferOptions, type TransferTarget } from "./transfers";
+import type { TransferView } from "../protocol/model";
 
 /** The media side as the call layer needs it: SDP + the window's lifecycle. */
 export interface CallMedia extends MediaPort {
@@ -37,6 +40,8 @@ export interface CallManagerOptions {
   /** How long a cleared call stays visible (state `cleared` with its reason) before it is dropped. */
   lingerMs?: number;
   dtmfMode?: () => "rfc4733" | "info";
+  /** Test hook: how long to wait for the transferee's NOTIFYs. */
+  transferTiming?: { firstNotifyMs?: number; finalNotifyMs?: number };
   /**
    * Incoming calls allowed to ring at once; more are refused with 486 at once, without a
    * notification, a ring or a history entry (a flood must not bury real calls). Default 4.
@@ -58,8 +63,64 @@ export class CallManager {
   private readonly _onIncoming = new Emitter<CallView>();
   /** A new incoming call is ringing. */
   readonly onIncoming = this._onIncoming.event;
+  private readonly _onTransferAccepted = new Emitter<{ replacedCallId: string; call: CallView }>();
+  /**
+   * A call of ours was moved by a transfer: we were the transferee (the other party sent a
+   * REFER and `call` is the new call we placed) or the target (an INVITE with Replaces).
+   */
+  readonly onTransferAccepted = this._onTransferAccepted.event;
+  private readonly transfers: Transfers;
 
-  constructor(private readonly options: CallManagerOptions) {}
+  constructor(private readonly options: CallManagerOptions) {
+    this.transfers = new Transfers(
+      {
+        log: options.log,
+        call: (id) => this.calls.get(id),
+        setHeld: (id, held) => this.setHeld(id, held),
+        endTransferred: (id) => this.endTransferred(id),
+        resolveTarget: (call, input) => this.resolveTarget(call.accountId, input),
+        voicemailOf: (call, user) => {
+          const account = this.options.account(call.accountId);
+          const pattern = account?.config.voicemail;
+          if (!account || !pattern) throw new Error(`account "${call.accountId}" has no voicemail address (set "voicemail" in softphone.accounts)`);
+          return voicemailUri(pattern, user, domainOf(account.config.uri));
+        },
+        changed: () => this._onDidChange.fire(),
+      },
+      options.transferTiming,
+    );
+  }
+
+  /**
+   * Transfer a call in progress: blind to a dial string, attended to another of our calls
+   * (`{ callId }`), or to someone's voicemail (`{ voicemailOf }`). Resolves with the attempt
+   * once the REFER is out; its state then moves on (getState(), onDidChange).
+   */
+  async transfer(callId: string | undefined, target: TransferTarget, options: TransferOptions = {}): Promise<TransferView> {
+    const call = this.pick(callId);
+    if (!call) throw new Error("there is no call to transfer");
+    const attempt = await this.transfers.start(call, target, options);
+    return attempt.view();
+  }
+
+  /** A dial string as a SIP URI for this account (its domain completes user names). */
+  private resolveTarget(accountId: string, input: string): string {
+    const account = this.options.account(accountId);
+    if (!account) throw new DialError(`no account "${accountId}" in softphone.accounts`);
+    const parsed = parseDialString(typeof input === "string" ? input : "", { domain: domainOf(account.config.uri) });
+    if (!parsed.ok) throw new DialError(parsed.error);
+    if (!UserAgent.makeURI(parsed.target.uri)) throw new DialError(`"${input}" is not a valid SIP address`);
+    return parsed.target.uri;
+  }
+
+  /** Our leg after a successful transfer: BYE, cleared as "transferred". */
+  private async endTransferred(callId: string): Promise<void> {
+    const call = this.calls.get(callId);
+    if (!call || call.cleared) return;
+    call.endedLocally = true;
+    call.setReason("transferred", 200, "Transferred");
+    if (call.session?.state === SessionState.Established) await call.session.bye();
+  }
 
   views(): CallView[] {
     return [...this.calls.values()].map((c) => c.view());
@@ -102,16 +163,19 @@ export class CallManager {
 
     const call = new Call(randomUUID(), account.id, "outgoing", remoteParty(parsed.target.uri, parsed.target.display === parsed.target.uri ? undefined : parsed.target.display));
     call.videoMode = opts.video ? "send" : "none";
-    const inviter = new Inviter(account.ua, target, { sessionDescriptionHandlerOptions: this.sdhOptions(call), earlyMedia: true });
+    this.startOutgoing(call, new Inviter(account.ua, target, { sessionDescriptionHandlerOptions: this.sdhOptions(call), earlyMedia: true }));
+    return call.id;
+  }
+
+  /** Track a new outgoing call, record it and send its INVITE (without waiting for it). */
+  private startOutgoing(call: Call, inviter: Inviter): void {
     call.session = inviter;
     inviter.sessionDescriptionHandlerOptionsReInvite = this.sdhOptions(call);
     this.callIdBySession.set(inviter, call.id);
     this.track(call);
     this.watchSession(call, inviter);
     this.writeHistory(call, (h) => h.recordStart({ id: call.id, accountId: call.accountId, direction: call.direction, remote: call.remote, startedAt: call.startedAt }));
-
     void this.sendInvite(call, inviter);
-    return call.id;
   }
 
   private async sendInvite(call: Call, inviter: Inviter): Promise<void> {
@@ -156,6 +220,11 @@ export class CallManager {
   }
 
   incoming(account: SipAccount, invitation: Invitation): void {
+    const replaced = this.replacedBy(invitation);
+    if (replaced) {
+      this.takeOver(account, invitation, replaced);
+      return;
+    }
     const ringing = this.ringingIncoming().length;
     if (ringing >= (this.options.maxRingingIncoming ?? DEFAULT_MAX_RINGING_INCOMING)) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
@@ -392,6 +461,73 @@ export class CallManager {
     }
   }
 
+  // ---- transfers: transferee and target ----
+
+  /**
+   * The other party of `call` asks us to call someone else (REFER): accept, place that call
+   * (with Replaces when the REFER carries one; sip.js reports its progress in NOTIFYs), and
+   * once it is up end `call` (replacementUp). A failed new call leaves `call` as it is.
+   */
+  private referred(call: Call, referral: Referral): void {
+    const account = this.options.account(call.accountId);
+    if (!account || call.state !== "incall") {
+      referral.reject({ statusCode: 603 }).catch(() => undefined);
+      return;
+    }
+    const target = referral.referTo.uri.clone();
+    target.clearHeaders();
+    this.options.log.info(`call ${call.id}: transferred by the other party to ${target.toString()}`);
+    referral
+      .accept()
+      .then(() => {
+        const next = new Call(randomUUID(), account.id, "outgoing", remoteParty(target.toString(), referral.referTo.friendlyName || undefined));
+        next.replacesCallId = call.id;
+        const inviter = referral.makeInviter({ sessionDescriptionHandlerOptions: this.sdhOptions(next), earlyMedia: true });
+        this.startOutgoing(next, inviter);
+      })
+      .catch((err) => this.options.log.warn(`call ${call.id}: the transfer request could not be followed: ${messageOf(err)}`));
+  }
+
+  /** The call of ours an INVITE with Replaces takes over (sip.js matched the dialog), if any. */
+  private replacedBy(invitation: Invitation): Call | undefined {
+    const replacee = (invitation as unknown as { _replacee?: Session })._replacee;
+    const id = replacee ? this.callIdBySession.get(replacee) : undefined;
+    const call = id ? this.calls.get(id) : undefined;
+    return call && !call.cleared ? call : undefined;
+  }
+
+  /**
+   * We are the target of an attended transfer: the INVITE replaces one of our calls. It is
+   * answered at once, without ringing (the user already talks to this party's transferor), and
+   * sip.js sends the replaced call its BYE.
+   */
+  private takeOver(account: SipAccount, invitation: Invitation, replaced: Call): void {
+    const identity = invitation.remoteIdentity;
+    const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
+    call.replacesCallId = replaced.id;
+    call.videoOffered = offersVideo(invitation.request.body);
+    call.session = invitation;
+    this.callIdBySession.set(invitation, call.id);
+    this.track(call);
+    this.watchSession(call, invitation);
+    this.writeHistory(call, (h) => h.recordStart({ id: call.id, accountId: call.accountId, direction: call.direction, remote: call.remote, startedAt: call.startedAt }));
+    replaced.endedLocally = true;
+    replaced.setReason("transferred", 200, "Replaced by a transferred call");
+    this.options.log.info(`call ${replaced.id}: replaced by ${call.id} from ${identity.uri.toString()}`);
+    this.answer(call.id, { video: replaced.videoMode === "send" }).catch((err) => this.options.log.warn(`call ${call.id}: taking over ${replaced.id} failed: ${messageOf(err)}`));
+  }
+
+  /** The call that replaces another is up: the other ends (transferee side), and we say so. */
+  private replacementUp(call: Call): void {
+    const old = call.replacesCallId ? this.calls.get(call.replacesCallId) : undefined;
+    if (old && !old.cleared && call.direction === "outgoing") {
+      old.endedLocally = true;
+      old.setReason("transferred", 200, "Transferred");
+      if (old.session?.state === SessionState.Established) void old.session.bye().catch(() => undefined);
+    }
+    this._onTransferAccepted.fire({ replacedCallId: call.replacesCallId!, call: call.view() });
+  }
+
   /** The call window lost these calls' media: end them on the network too. */
   mediaLost(callIds: string[], why: string): void {
     for (const id of callIds) {
@@ -417,6 +553,8 @@ export class CallManager {
   }
 
   private watchSession(call: Call, session: Inviter | Invitation): void {
+    // A REFER from the party of this call: we are the transferee.
+    session.delegate = { ...session.delegate, onRefer: (referral) => this.referred(call, referral) };
     session.stateChange.addListener((s) => {
       if (s === SessionState.Established) {
         call.answeredAt = Date.now();
@@ -425,6 +563,7 @@ export class CallManager {
         const at = call.answeredAt;
         this.writeHistory(call, (h) => h.recordAnswer(call.id, at));
         this.updateRinging();
+        if (call.replacesCallId) this.replacementUp(call);
       } else if (s === SessionState.Terminated) {
         // sip.js enters Terminated *before* it hands us the final response (onReject), so
         // let that run first: it carries the SIP status that decides busy / declined / ….

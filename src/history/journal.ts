@@ -63,6 +63,7 @@ const REASONS: Record<ClearReason, true> = {
   failed: true,
   "ended-local": true,
   "ended-remote": true,
+  transferred: true,
 };
 
 /** One record as one journal line, newline included. */

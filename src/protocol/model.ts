@@ -48,7 +48,8 @@ export type ClearReason =
   | "no-answer" // 408, or the ring timeout fired
   | "failed" // any other failure: 4xx-6xx, transport or media errors
   | "ended-local" // established, we hung up
-  | "ended-remote"; // established, they hung up
+  | "ended-remote" // established, they hung up
+  | "transferred"; // established, then handed to another party (a transfer completed)
 
 export interface RemoteParty {
   uri: string;
@@ -81,6 +82,29 @@ export interface CallSetupTimings {
   firstVideoMs?: number;
 }
 
+/** A transfer attempt, as calling SDKs model it: `none → transferring → transferred | failed`. */
+export type TransferState = "none" | "transferring" | "transferred" | "failed";
+
+export type TransferKind = "blind" | "attended" | "voicemail";
+
+export interface TransferView {
+  id: string;
+  /** The call being transferred (ours with the transferee). */
+  callId: string;
+  kind: TransferKind;
+  /** Where the call goes: a SIP URI (blind, voicemail) or the consultation call's party. */
+  target: string;
+  /** Attended: the consultation call (ours with the target). */
+  targetCallId?: string;
+  state: TransferState;
+  /** Why it failed, for people: "target busy (486 Busy Here)", "REFER refused (403 Forbidden)", … */
+  error?: string;
+  /** The last progress the transferee reported (the NOTIFY's sipfrag status). */
+  progress?: number;
+  startedAt: number;
+  endedAt?: number;
+}
+
 export interface CallView {
   id: string;
   accountId: string;
@@ -104,6 +128,10 @@ export interface CallView {
   /** Live media quality (codec, bitrate, loss, jitter, round trip, MOS), about once a second. */
   quality?: MediaQuality;
   setup?: CallSetupTimings;
+  /** The latest transfer attempt of this call (we are the transferor). */
+  transfer?: TransferView;
+  /** This call replaced another (we were the transferee or the target of a transfer). */
+  replacesCallId?: string;
 }
 
 /** Outcome of a finished call as history shows it. */

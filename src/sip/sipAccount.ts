@@ -2,7 +2,7 @@
 // its state/reason, and reconnects with exponential backoff + jitter when the connection drops
 // or cannot be made, re-registering afterwards. Knows nothing of calls beyond handing incoming
 // INVITEs to whoever listens.
-import { Invitation, Registerer, RegistererState, UserAgent, type LogConnector, type Session, type SessionDescriptionHandler } from "sip.js";
+import { Invitation, Registerer, RegistererState, SIPExtension, UserAgent, type LogConnector, type Session, type SessionDescriptionHandler } from "sip.js";
 import type { AccountConfig } from "../accounts/accountConfig";
 import type { RegistrationReason, RegistrationState } from "../protocol/model";
 import { Emitter } from "../util/emitter";
@@ -74,6 +74,9 @@ export class SipAccount {
       // sip.js's own reconnection stays off (its default): we reconnect with exponential
       // backoff + jitter instead of its fixed delay.
       userAgentString: USER_AGENT_STRING,
+      // INVITE with Replaces (RFC 3891): an attended transfer's target replaces its call to the
+      // transferor without ringing (see CallManager.incoming).
+      sipExtensionReplaces: SIPExtension.Supported,
       delegate: {
         onInvite: (invitation) => options.onInvite(this, invitation),
         onDisconnect: (error) => {

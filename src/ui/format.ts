@@ -13,6 +13,7 @@ const REASONS: Record<ClearReason, string> = {
   failed: "Failed",
   "ended-local": "Ended",
   "ended-remote": "Ended by the other party",
+  transferred: "Transferred",
 };
 
 export function callLabel(call: Pick<CallView, "remote">): string {

@@ -1,0 +1,104 @@
+// Integration: transfers on the real bench, three parties. Our accounts alice and bob (one host,
+// one call window), baresip as a regular phone ("phone", auto-answers, records what it hears).
+// After a transfer, audio must flow between transferee and target — levels in the call window
+// and baresip's recording — and the transferor's leg must be gone, not only SIP states.
+import assert from "node:assert/strict";
+import type { CallView } from "../../src/protocol/model";
+import { PBX, wavStats } from "../support/pbx";
+import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
+import { sleep, waitFor } from "../support/wait";
+
+describe("transfer (REFER, NOTIFY sipfrag, Replaces) with three parties on the real bench", function () {
+  this.timeout(90000);
+  let bench: PhoneBench;
+
+  before(async function () {
+    this.timeout(120000);
+    bench = await startPhoneBench("transfer", [benchAccount("alice"), benchAccount("bob")], {
+      transferTiming: { firstNotifyMs: 5000, finalNotifyMs: 20000 },
+    });
+  });
+  after(async () => bench?.stop());
+  afterEach(async () => {
+    for (const c of bench.phone.calls.views()) if (c.state !== "cleared") await bench.phone.calls.hangup(c.id).catch(() => undefined);
+    await waitFor("every call to clear", () => bench.phone.calls.views().every((c) => c.state === "cleared"), 10000);
+    await waitFor("baresip to have no call", async () => !/\bcall\b.*(ESTABLISHED|EARLY|INCOMING|OUTGOING)/i.test(await bench.pbx.baresip("listcalls").catch(() => "")), 10000, 200);
+  });
+
+  const phone = () => bench.phone;
+  const view = (id: string): CallView | undefined => phone().calls.views().find((c) => c.id === id);
+  const waitState = (id: string, state: CallView["state"], ms = 15000) => waitFor(`call ${id} to reach ${state}`, () => view(id)?.state === state && view(id)!, ms);
+  const nextIncoming = (accountId: string) =>
+    new Promise<CallView>((resolve) => {
+      const sub = phone().calls.onIncoming((c) => {
+        if (c.accountId !== accountId) return;
+        sub.dispose();
+        resolve(c);
+      });
+    });
+  const nextTransferAccepted = () =>
+    new Promise<{ replacedCallId: string; call: CallView }>((resolve) => {
+      const sub = phone().calls.onTransferAccepted((e) => {
+        sub.dispose();
+        resolve(e);
+      });
+    });
+
+  /** Audio reaches `id` from its far end: packets rise and the level moves. */
+  async function assertHears(id: string, who: string): Promise<void> {
+    const p1 = (await phone().media.stats(id))?.packetsReceived ?? 0;
+    let level = 0;
+    for (const end = Date.now() + 2500; Date.now() < end; await sleep(150)) level = Math.max(level, (await phone().media.stats(id))?.inboundLevel ?? 0);
+    const p2 = (await phone().media.stats(id))?.packetsReceived ?? 0;
+    assert.ok(p2 - p1 > 50, `${who}: audio packets arrive (${p1} → ${p2})`);
+    assert.ok(level > 0.01, `${who}: the audio is not silence (level ${level})`);
+  }
+
+  async function aliceCallsBob(): Promise<{ out: string; atBob: string }> {
+    const incoming = nextIncoming("bob");
+    const out = await phone().calls.dial("bob", { accountId: "alice" });
+    const atBob = await incoming;
+    await phone().calls.answer(atBob.id);
+    await waitState(out, "incall");
+    await waitState(atBob.id, "incall");
+    return { out, atBob: atBob.id };
+  }
+
+  it("blind, our bob as transferee: alice transfers bob to baresip; bob and baresip talk, alice's leg is gone, her attempt reads transferred", async () => {
+    const { out, atBob } = await aliceCallsBob();
+    const before = bench.pbx.receivedRecordings().length;
+    const accepted = nextTransferAccepted();
+    const attempt = await phone().calls.transfer(out, PBX.phone);
+    assert.equal(attempt.state, "transferring");
+    assert.equal(attempt.kind, "blind");
+    const { replacedCallId, call: newCall } = await accepted;
+    assert.equal(replacedCallId, atBob, "transferAccepted names the call that moved");
+    await waitState(newCall.id, "incall");
+    await waitFor("alice's attempt to read transferred", () => view(out)?.transfer?.state === "transferred", 15000);
+    const aliceLeg = await waitState(out, "cleared");
+    assert.equal(aliceLeg.reason, "transferred");
+    await waitState(atBob, "cleared");
+    await assertHears(newCall.id, "bob (baresip's tone)");
+    await sleep(1000);
+    await phone().calls.hangup(newCall.id);
+    const rec = await waitFor("baresip's recording of the transferred call", () => bench.pbx.receivedRecordings().length > before && bench.pbx.receivedRecordings().at(-1), 10000);
+    await sleep(300);
+    const w = wavStats(rec);
+    assert.ok(w.seconds > 1.5 && w.rms > 0.01, `baresip heard bob after the transfer (rms ${w.rms.toFixed(3)} over ${w.seconds.toFixed(1)} s)`);
+  });
+
+  it("blind, baresip as transferee: alice transfers baresip to bob; bob answers and hears baresip; alice's attempt reads transferred", async () => {
+    const out = await phone().calls.dial(PBX.phone, { accountId: "alice" });
+    await waitState(out, "incall");
+    await sleep(500);
+    const ringsAtBob = nextIncoming("bob");
+    const attempt = await phone().calls.transfer(out, "bob");
+    assert.equal(attempt.state, "transferring");
+    const atBob = await ringsAtBob;
+    await phone().calls.answer(atBob.id);
+    await waitState(atBob.id, "incall");
+    await waitFor("alice's attempt to read transferred", () => view(out)?.transfer?.state === "transferred", 15000);
+    await waitState(out, "cleared");
+    await assertHears(atBob.id, "bob (baresip's tone, transferred to him)");
+  });
+});
