@@ -66,7 +66,7 @@ stop_group() { # NAME... : TERM all, wait up to 5 s each, KILL the rest (and the
 if [ $# -gt 0 ]; then
   stop_group "$@"
 else
-  stop_group baresip sipp-answer sipp-busy sipp-503 sipp-early
+  stop_group baresip sipp-answer sipp-busy sipp-503 sipp-early sipp-refer403 sipp-refer501
   stop_group kamailio rtpengine
 fi
 exit $rc

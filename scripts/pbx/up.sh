@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bring up the local PBX bench on 127.0.0.1 with all state under RUN_DIR:
-#   rtpengine -> kamailio -> baresip -> sipp x4 (answer, busy, 503, early), each waited for.
+#   rtpengine -> kamailio -> baresip -> sipp x6 (answer, busy, 503, early, refer403, refer501), each waited for.
 #   RUN_DIR/conf  rendered configs (templates: scripts/pbx/conf, @RUN_DIR@ etc. substituted)
 #   RUN_DIR/run   pid files, kamailio control socket     RUN_DIR/logs  one log per daemon
 #   RUN_DIR/rec   baresip's recordings (sndfile)          RUN_DIR/tls   self-signed cert for wss
@@ -43,7 +43,7 @@ for b in kamailio kamcmd rtpengine baresip sipp openssl ss node; do
 done
 "$HERE/down.sh" "$RUN_DIR" | sed 's/^/previous bench: /' || true
 busy=""
-for p in udp:2223 tcp:9900 udp:5060 tcp:5060 tcp:8080 tcp:8443 udp:5062 tcp:4444 udp:5070 udp:5071 udp:5072 udp:5073; do
+for p in udp:2223 tcp:9900 udp:5060 tcp:5060 tcp:8080 tcp:8443 udp:5062 tcp:4444 udp:5070 udp:5071 udp:5072 udp:5073 udp:5074 udp:5075; do
   listening "${p%%:*}" "${p#*:}" && busy+=" $p"
 done
 [ -z "$busy" ] || fail "ports in use:$busy (another bench or a system kamailio/rtpengine?)
@@ -66,6 +66,10 @@ rm -rf "$CONF" "$REC"; mkdir -p "$CONF" "$REC"   # recordings start empty for ev
   mkdir -p "$(dirname "$CONF/$f")"
   sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@KAMAILIO_MODULES@|$KAMAILIO_MODULES|g" \
       -e "s|@BARESIP_MODULES@|$BARESIP_MODULES|g" "$HERE/conf/$f" >"$CONF/$f"
+done
+# sipp takes a response code only as written in the scenario: one copy per refused-REFER status
+for status in 403 501; do
+  sed "s|@REFER_STATUS@|$status|g" "$CONF/sipp/uas-refuse-refer.xml" >"$CONF/sipp/uas-refuse-refer-$status.xml"
 done
 [ -s "$MEDIA/tone-440-8k.wav" ] || node "$HERE/make-tone.js" "$MEDIA/tone-440-8k.wav" 60 440 8000 0.5 || fail "make-tone.js failed"
 # sipp's rtp_stream plays raw payload bytes: the WAV's first second (440 whole cycles, so it loops
@@ -128,7 +132,7 @@ done
 [ -n "$ok" ] || fail "baresip did not register as phone@127.0.0.1 within 10 s" "$LOGS/baresip.log"
 echo "baresip up (pid $(cat "$RUN/baresip.pid")), registered after $(( $(now_ms) - t )) ms"
 
-# 5. sipp UAS x4 (background mode; the pid is parsed from sipp's output)
+# 5. sipp UAS x6 (background mode; the pid is parsed from sipp's output)
 t=$(now_ms)
 start_sipp() { # name scenario sip-port media-port [extra args]
   local name=$1 sf=$2 port=$3 mport=$4 out pid; shift 4
@@ -144,11 +148,13 @@ start_sipp answer uas-answer-bye.xml 5070 6100 -rtp_echo
 start_sipp busy uas-486.xml 5071 6110
 start_sipp 503 uas-503.xml 5072 6120
 start_sipp early uas-early.xml 5073 6130
-for n in answer:5070 busy:5071 503:5072 early:5073; do
+start_sipp refer403 uas-refuse-refer-403.xml 5074 6140
+start_sipp refer501 uas-refuse-refer-501.xml 5075 6150
+for n in answer:5070 busy:5071 503:5072 early:5073 refer403:5074 refer501:5075; do
   for _ in $(seq 1 100); do listening udp "${n#*:}" && break; sleep 0.05; done
   listening udp "${n#*:}" || fail "sipp-${n%%:*} not listening on udp 127.0.0.1:${n#*:}" "$LOGS/sipp-${n%%:*}.err"
 done
-echo "sipp x4 up (pids $(cat "$RUN"/sipp-*.pid | tr '\n' ' ')) after $(( $(now_ms) - t )) ms"
+echo "sipp x6 up (pids $(cat "$RUN"/sipp-*.pid | tr '\n' ' ')) after $(( $(now_ms) - t )) ms"
 
 trap - ERR
 echo "pbx up in $(( $(now_ms) - T0 )) ms: $RUN_DIR"

@@ -14,7 +14,7 @@ describe("transfer (REFER, NOTIFY sipfrag, Replaces) with three parties on the r
 
   before(async function () {
     this.timeout(120000);
-    bench = await startPhoneBench("transfer", [benchAccount("alice"), benchAccount("bob")], {
+    bench = await startPhoneBench("transfer", [benchAccount("alice"), benchAccount("bob"), benchAccount("carol")], {
       transferTiming: { firstNotifyMs: 5000, finalNotifyMs: 20000 },
     });
   });
@@ -100,5 +100,44 @@ describe("transfer (REFER, NOTIFY sipfrag, Replaces) with three parties on the r
     await waitFor("alice's attempt to read transferred", () => view(out)?.transfer?.state === "transferred", 15000);
     await waitState(out, "cleared");
     await assertHears(atBob.id, "bob (baresip's tone, transferred to him)");
+  });
+
+  /** A failed attempt leaves the original call up, off hold, with audio flowing again. */
+  async function assertResumed(id: string, who: string): Promise<void> {
+    await waitFor(`${who}: the call off hold again`, () => view(id)?.held === false && view(id)?.state === "incall", 10000);
+    await assertHears(id, `${who} after the failed transfer`);
+  }
+
+  for (const status of [403, 501] as const) {
+    it(`the transferee answers the REFER with ${status}: failed with its error, the call resumed with audio`, async () => {
+      const out = await phone().calls.dial(status === 403 ? PBX.sipp.refer403 : PBX.sipp.refer501, { accountId: "alice" });
+      await waitState(out, "incall");
+      await assertHears(out, "alice (sipp's tone)");
+      await phone().calls.transfer(out, "bob");
+      const failed = await waitFor("the attempt to fail", () => view(out)?.transfer?.state === "failed" && view(out)!.transfer!, 10000);
+      assert.match(failed.error ?? "", new RegExp(`refused the transfer \\(REFER ${status}`), failed.error);
+      await assertResumed(out, "alice");
+    });
+  }
+
+  it("the target is busy (sipp 486): failed with 'target busy', the call resumed with audio both ways", async () => {
+    const { out, atBob } = await aliceCallsBob();
+    await phone().calls.transfer(out, PBX.sipp.busy);
+    const failed = await waitFor("the attempt to fail", () => view(out)?.transfer?.state === "failed" && view(out)!.transfer!, 15000);
+    assert.match(failed.error ?? "", /target busy \(486/, failed.error);
+    await assertResumed(out, "alice");
+    await assertHears(atBob, "bob, whose call to the busy target failed");
+    assert.equal(view(atBob)?.state, "incall", "bob's original call is still up");
+  });
+
+  it("no answer within the limit (disableForwardingAndUnanswered): failed with 'no answer', the call resumed with audio", async () => {
+    const { out, atBob } = await aliceCallsBob();
+    const ringsAtCarol = nextIncoming("carol");
+    await phone().calls.transfer(out, "carol", { noAnswerTimeoutMs: 2000 });
+    await ringsAtCarol; // carol rings and nobody answers
+    const failed = await waitFor("the attempt to fail", () => view(out)?.transfer?.state === "failed" && view(out)!.transfer!, 10000);
+    assert.match(failed.error ?? "", /no answer from the target within 2 s/, failed.error);
+    await assertResumed(out, "alice");
+    assert.equal(view(atBob)?.state, "incall");
   });
 });

@@ -25,7 +25,7 @@ export const PBX = {
    * (PCMU) while ringing, 200 OK with the same SDP after 2.5 s (tone goes on), waits for our BYE
    * (hangs up itself after 20 s).
    */
-  sipp: { answer: "sipp-answer", busy: "sipp-busy", unavailable: "sipp-503", early: "sipp-early" },
+  sipp: { answer: "sipp-answer", busy: "sipp-busy", unavailable: "sipp-503", early: "sipp-early", refer403: "sipp-refer403", refer501: "sipp-refer501" },
   /** baresip ctrl_tcp (netstring JSON). */
   baresipCtrl: { host: "127.0.0.1", port: 4444 },
 } as const;
