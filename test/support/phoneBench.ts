@@ -54,6 +54,8 @@ export async function startPhoneBench(name: string, accounts: AccountConfig[], o
     openWindow: async (url) => {
       const page = await browser.newPage();
       page.on("pageerror", (e) => log.error(`call window: ${e.message}`));
+      // Troubleshooting: CALLWINDOW_CONSOLE=1 shows the page's console in the test output.
+      if (process.env.CALLWINDOW_CONSOLE) page.on("console", (m) => console.log(`[call window ${m.type()}] ${m.text()}`));
       pages.push(page);
       await page.goto(url);
     },
