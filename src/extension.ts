@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { readAccounts, readAudioProcessing, readCallWindowMode, readCallWindowPort, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
 import { DEVICE_KIND_NAMES } from "./media/devices";
 import type { DeviceChoices } from "./protocol/callWindow";
+import type { TransferView } from "./protocol/model";
 import { PasswordStore } from "./accounts/secrets";
 import { openCallWindow } from "./media/openCallWindow";
 import type { CallAction } from "./protocol/callActions";
@@ -26,7 +27,13 @@ export interface SoftphoneApi {
   /** Place a call; `video: true` makes it a video call. */
   dial(target: string, options?: { accountId?: string; video?: boolean }): Promise<string>;
   hangup(callId?: string): Promise<void>;
-  /** Any call action (answer, decline, hangup, mute, hold, dtmf, video, camera): the same table the UI uses. */
+  /**
+   * Transfer a call: blind to a dial string, attended to another call (`{ callId }`), or to a
+   * voicemail (`{ voicemailOf }`). Resolves with the attempt (state `transferring`); its later
+   * states are in getState() and onDidChangeState (calls[].transfer).
+   */
+  transfer(callId: string | undefined, target: string | { callId: string } | { voicemailOf: string }, options?: { noAnswerTimeoutMs?: number }): Promise<TransferView>;
+  /** Any call action (answer, decline, hangup, mute, hold, dtmf, video, camera, transfer): the same table the UI uses. */
   act(action: CallAction): Promise<void>;
   /** Resolves when accounts have been started (registration may still be in progress). */
   ready: Promise<void>;
@@ -156,6 +163,10 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       return softphone.dial(target, options ?? {});
     },
     hangup: (callId) => softphone.act({ action: "hangup", callId }),
+    transfer: async (callId, target, options) => {
+      await ready;
+      return softphone.transfer(callId, target, options);
+    },
     act: (action) => softphone.act(action),
     ready,
   };

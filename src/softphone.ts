@@ -11,7 +11,8 @@ import { MediaEngine } from "./media/mediaEngine";
 import type { DeviceChoiceStore } from "./media/devices";
 import type { AudioProcessing, DeviceInfo, DeviceKind } from "./protocol/callWindow";
 import { SystemRinger, type Ringer } from "./media/systemRinger";
-import type { AccountView, CallView, HistoryEntry, SoftphoneState } from "./protocol/model";
+import type { AccountView, CallView, HistoryEntry, SoftphoneState, TransferView } from "./protocol/model";
+import type { TransferOptions, TransferTarget } from "./calls/transfers";
 import { AccountPool } from "./accounts/accountPool";
 import type { SipAccount } from "./sip/sipAccount";
 import type { SoftphoneSettings } from "./settings";
@@ -180,6 +181,11 @@ export class Softphone {
   /** Any call action, checked (it may come from a webview): the one action table. */
   act(action: unknown): Promise<void> {
     return runCallAction(this.calls, action);
+  }
+
+  /** Transfer a call (see CallManager.transfer); resolves with the attempt. */
+  transfer(callId: string | undefined, target: TransferTarget, options?: TransferOptions): Promise<TransferView> {
+    return this.calls.transfer(callId, target, options);
   }
 
   callViews(): CallView[] {

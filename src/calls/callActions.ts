@@ -21,6 +21,13 @@ const ACTIONS: { [K in CallActionName]: ActionSpec<K> } = {
   dtmf: { params: (raw) => ({ tones: text(raw, "tones") }), run: (calls, id, p) => calls.sendDtmf(id, p.tones) },
   video: { params: (raw) => ({ on: flag(raw, "on") }), run: (calls, id, p) => calls.setVideo(id, p.on) },
   camera: { params: (raw) => ({ off: flag(raw, "off") }), run: (calls, id, p) => calls.setCameraOff(id, p.off) },
+  transfer: {
+    params: transferParams,
+    run: async (calls, id, p) => {
+      const target = p.toCallId !== undefined ? { callId: p.toCallId } : p.voicemailOf !== undefined ? { voicemailOf: p.voicemailOf } : p.to!;
+      await calls.transfer(id, target, { noAnswerTimeoutMs: p.noAnswerTimeoutMs });
+    },
+  },
 };
 
 export const CALL_ACTION_NAMES = Object.keys(ACTIONS) as CallActionName[];
@@ -73,6 +80,20 @@ function flag(fields: Fields, key: string): boolean {
 /** `{ [key]: boolean }` when the field is there, `{}` when it is not; anything else is an error. */
 function optionalFlag<K extends string>(fields: Fields, key: K): { [P in K]?: boolean } {
   return own(fields, key) === undefined ? {} : ({ [key]: flag(fields, key) } as { [P in K]?: boolean });
+}
+
+/** Exactly one target; a no-answer limit, when given, between 1 s and 10 min. */
+function transferParams(raw: Fields): CallActionParams["transfer"] {
+  const out: CallActionParams["transfer"] = {};
+  for (const key of ["to", "toCallId", "voicemailOf"] as const) if (own(raw, key) !== undefined) out[key] = text(raw, key);
+  const targets = [out.to, out.toCallId, out.voicemailOf].filter((v) => v !== undefined).length;
+  if (targets !== 1) throw new Error("transfer: give exactly one of to, toCallId or voicemailOf");
+  const limit = own(raw, "noAnswerTimeoutMs");
+  if (limit !== undefined) {
+    if (typeof limit !== "number" || !Number.isFinite(limit) || limit < 1000 || limit > 600000) throw new Error("transfer: noAnswerTimeoutMs must be a number of milliseconds from 1000 to 600000");
+    out.noAnswerTimeoutMs = limit;
+  }
+  return out;
 }
 
 function text(fields: Fields, key: string): string {

@@ -45,6 +45,9 @@ export interface TransferHost {
 /** How long the transferee may take to send its first NOTIFY, and then its final one. */
 const FIRST_NOTIFY_MS = 10000;
 const FINAL_NOTIFY_MS = 180000;
+/** Resuming after a failed transfer: tries, and the wait before the next one (× the try). */
+const RESUME_TRIES = 3;
+const RESUME_RETRY_MS = 1500;
 
 export class Transfers {
   constructor(
@@ -125,9 +128,16 @@ export class Transfers {
       return;
     }
     this.host.log.warn(`call ${call.id}: transfer to ${view.target} failed: ${view.error}`);
-    // Back to the transferee: the call goes on as it was.
-    if (!wasHeld && !call.cleared && call.held) {
-      await this.host.setHeld(call.id, false).catch((err) => this.host.log.warn(`call ${call.id}: resuming after the failed transfer: ${messageOf(err)}`));
+    // Back to the transferee: the call goes on as it was. The transferee may be busy with its
+    // own re-INVITE or its call to the target right then (491, 500): try again a little later.
+    for (let attempt = 1; !wasHeld && !call.cleared && call.held; attempt++) {
+      try {
+        await this.host.setHeld(call.id, false);
+      } catch (err) {
+        this.host.log.warn(`call ${call.id}: resuming after the failed transfer (try ${attempt}): ${messageOf(err)}`);
+        if (attempt >= RESUME_TRIES) break;
+        await new Promise((r) => setTimeout(r, RESUME_RETRY_MS * attempt));
+      }
     }
   }
 }

@@ -15,6 +15,12 @@ export interface CallActionParams {
   video: { on: boolean };
   /** Video mute: camera frames stop, no renegotiation. */
   camera: { off: boolean };
+  /**
+   * Transfer the call: exactly one of `to` (blind, a dial string), `toCallId` (attended, to
+   * another call in progress) or `voicemailOf` (a user's voicemail). `noAnswerTimeoutMs` fails
+   * a transfer whose target does not answer in time.
+   */
+  transfer: { to?: string; toCallId?: string; voicemailOf?: string; noAnswerTimeoutMs?: number };
 }
 
 export type CallActionName = keyof CallActionParams;

@@ -52,6 +52,8 @@ export interface SidebarToHost {
     "history.redial": { entryId: string };
     "history.clear": Record<string, never>;
     "callWindow.open": Record<string, never>;
+    /** "Transfer…" on a call: the host asks where to (a quick pick). */
+    "call.transferPick": { callId: string };
     "account.actions": { accountId: string };
     "account.add": Record<string, never>;
   };

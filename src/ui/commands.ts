@@ -9,6 +9,7 @@ import type { Logger } from "../util/logger";
 import { callLabel, formatDuration, stateLabel } from "./format";
 import { showHistory } from "./historyPick";
 import { selectDevices } from "./devicePick";
+import { pickTransferTarget } from "./transferPick";
 import { DTMF_HINT, DTMF_TONES } from "../calls/dtmf";
 import type { CallAction } from "../protocol/callActions";
 import type { CallView } from "../protocol/model";
@@ -80,6 +81,14 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       const off = !call.video?.cameraOff;
       await act({ action: "camera", callId: call.id, off });
       return off;
+    })),
+    reg("softphone.transfer", guarded(async (callId?: string, target?: unknown) => {
+      const call = asId(callId) ? callMeant(callId, "there is no call to transfer") : await pickCallToTransfer(softphone);
+      if (!call) return undefined;
+      const where = typeof target === "string" ? { to: target } : isTransferTarget(target) ? target : await pickTransferTarget(softphone, call);
+      if (!where) return undefined;
+      await act({ action: "transfer", callId: call.id, ...where });
+      return softphone.callViews().find((c) => c.id === call.id)?.transfer;
     })),
     reg("softphone.sendDtmf", guarded(async (tones?: string, callId?: string) => {
       const t =
@@ -214,4 +223,21 @@ async function callActions(softphone: Softphone): Promise<void> {
   const when = v.state === "incall" && v.answeredAt ? ` · ${formatDuration((Date.now() - v.answeredAt) / 1000)}` : "";
   const pick = await vscode.window.showQuickPick(items, { title: `${stateLabel(v)}${when} · ${safeUiText(callLabel(v))}`, placeHolder: safeUiText(partyLabel(v.remote)) });
   await pick?.run();
+}
+
+/** `{ toCallId }` or `{ voicemailOf }` from a script calling the command (checked again by the action table). */
+function isTransferTarget(v: unknown): v is { toCallId?: string; voicemailOf?: string } {
+  return typeof v === "object" && v !== null && ("toCallId" in v || "voicemailOf" in v);
+}
+
+/** Without a call id: the one call in progress, or the user picks one when there are several. */
+async function pickCallToTransfer(softphone: Softphone): Promise<CallView | undefined> {
+  const live = softphone.callViews().filter((c) => c.state === "incall");
+  if (live.length === 0) throw new Error("there is no call in progress to transfer");
+  if (live.length === 1) return live[0];
+  const pick = await vscode.window.showQuickPick(
+    live.map((c) => ({ label: safeUiText(callLabel(c)), description: c.held ? "on hold" : "in call", call: c })),
+    { title: "Softphone: Transfer which call?" },
+  );
+  return pick?.call;
 }

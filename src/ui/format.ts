@@ -1,7 +1,7 @@
 // How calls read to a person, shared by the host (status bar, pickers) and both webviews
 // (sidebar, call window): pure, no `vscode` import, so the webview bundles can include it.
 import type { MediaQuality, StreamQuality } from "../protocol/quality";
-import type { CallView, ClearReason } from "../protocol/model";
+import type { CallView, ClearReason, TransferView } from "../protocol/model";
 
 const REASONS: Record<ClearReason, string> = {
   cancelled: "Cancelled",
@@ -48,6 +48,15 @@ export function formatDuration(totalSec: number): string {
 
 export function elapsed(call: CallView, now: number): string {
   return formatDuration(((call.endedAt ?? now) - (call.answeredAt ?? call.startedAt)) / 1000);
+}
+
+/** A transfer attempt in a few words: "transferring to bob@example.com…", "transfer failed: target busy (486)". */
+export function transferLabel(t: TransferView): string {
+  const to = t.target.replace(/^sips?:/, "");
+  if (t.state === "transferring") return `transferring to ${to}…`;
+  if (t.state === "transferred") return `transferred to ${to}`;
+  if (t.state === "failed") return `transfer failed: ${t.error ?? "unknown error"}`;
+  return "";
 }
 
 /** One line of a stream's figures, e.g. "opus · 32 kb/s · loss 0.5% · jitter 3 ms · RTT 12 ms". */

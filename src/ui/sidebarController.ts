@@ -26,6 +26,7 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
     }),
     "history.clear": guard(() => vscode.commands.executeCommand("softphone.clearHistory")),
     "callWindow.open": guard(() => softphone.showCallWindow()),
+    "call.transferPick": guard((p) => vscode.commands.executeCommand("softphone.transfer", str(p?.callId))),
     "account.actions": guard((p) => vscode.commands.executeCommand("softphone.accountActions", str(p?.accountId))),
     "account.add": guard(() => vscode.commands.executeCommand("softphone.addAccount")),
   };

@@ -67,10 +67,11 @@ export class StatusBar implements vscode.Disposable {
     const time = c.state === "incall" ? ` ${elapsed(c, Date.now())}` : "";
     // While a call's quality is poor, the item says so (the tooltip has the figures).
     const poor = c.state === "incall" && c.quality?.grade === "poor";
-    this.call.text = `${poor ? "$(warning) " : ""}${icon} ${stateLabel(c)}${time} · ${safeUiText(callLabel(c))}${poor ? " · poor quality" : ""}`;
+    const transfer = transferNote(c);
+    this.call.text = `${poor ? "$(warning) " : ""}${icon} ${stateLabel(c)}${time} · ${safeUiText(callLabel(c))}${poor ? " · poor quality" : ""}${transfer ? ` · ${transfer.short}` : ""}`;
     const hint =
       c.state === "ringing" && c.direction === "incoming" ? "Click to answer or decline" : c.state === "cleared" ? "Call ended" : "Click for call actions (hang up, mute, hold, call window)";
-    this.call.tooltip = c.state === "incall" && c.quality ? `${hint}\n${qualityDetail(c.quality)}` : hint;
+    this.call.tooltip = [hint, c.state === "incall" && c.quality ? qualityDetail(c.quality) : "", transfer?.long ?? ""].filter(Boolean).join("\n");
     this.call.backgroundColor =
       (c.state === "ringing" && c.direction === "incoming") || poor ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
     this.call.show();
@@ -81,4 +82,19 @@ export class StatusBar implements vscode.Disposable {
     this.reg.dispose();
     this.call.dispose();
   }
+}
+
+/** How long a finished transfer stays mentioned on the call's item. */
+const TRANSFER_NOTE_MS = 15000;
+
+/** The call's transfer, while it runs and shortly after it ended. */
+function transferNote(c: CallView): { short: string; long: string } | undefined {
+  const t = c.transfer;
+  if (!t || t.state === "none") return undefined;
+  const to = safeUiText(t.target.replace(/^sips?:/, ""));
+  if (t.state === "transferring") return { short: `$(arrow-swap) transferring to ${to}…`, long: `Transferring to ${to} (${t.kind})` };
+  if (t.endedAt !== undefined && Date.now() - t.endedAt > TRANSFER_NOTE_MS) return undefined;
+  return t.state === "transferred"
+    ? { short: `transferred to ${to}`, long: `Transferred to ${to}` }
+    : { short: "$(error) transfer failed", long: `Transfer to ${to} failed: ${safeUiText(t.error ?? "unknown error")}` };
 }

@@ -265,4 +265,71 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await harness.runCommand(page, "Softphone: Hang Up");
     await statusBar(/Ended/).first().waitFor({ timeout: 15000 });
   });
+
+  /** The sidebar's calls list shows a call with `remote` in `state` (and, when given, its transfer's state). */
+  async function sidebarCall(remote: string, state: string, transfer?: string): Promise<void> {
+    const frame = await showSidebar();
+    let row = frame.locator(`li.call[data-testid="call-${state}"]`, { hasText: remote });
+    if (transfer) row = row.filter({ has: frame.locator(`[data-testid=call-transfer][data-state="${transfer}"]`) });
+    await row.first().waitFor({ timeout: 20000 });
+  }
+
+  /** Answer the ringing call from `remote` with the sidebar's Answer button (toasts may be queued out of sight). */
+  async function answerInSidebar(remote: string): Promise<void> {
+    const frame = await showSidebar();
+    const row = frame.locator('li.call[data-testid="call-ringing"][data-direction="incoming"]', { has: frame.locator(".name", { hasText: remote }) }).first();
+    await row.waitFor({ timeout: 20000 });
+    await row.locator("[data-testid=answer]").click();
+  }
+
+  it("Softphone: Transfer… from the palette (blind): alice's call with baresip goes to carol, who answers in the sidebar; baresip hears carol", async () => {
+    const before = pbx.receivedRecordings().length;
+    await harness.runCommand(page, "Softphone: Dial…");
+    await quickInput(PBX.phone);
+    await statusBar(/In call \d+:\d\d · phone/).first().waitFor({ timeout: 30000 });
+    await harness.runCommand(page, "Softphone: Transfer…");
+    await quickInput("carol");
+    await answerInSidebar("phone");
+    await sidebarCall("phone", "cleared", "transferred");
+    await sidebarCall("phone", "incall");
+    await sleep(2500);
+    await harness.runCommand(page, "Softphone: Hang Up");
+    const rec = await waitFor("baresip's recording of the transferred call", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1), 15000);
+    await sleep(300);
+    const wav = wavStats(rec);
+    assert.ok(wav.seconds > 2 && wav.rms > 0.005, `baresip heard carol after the transfer (rms ${wav.rms.toFixed(4)} over ${wav.seconds.toFixed(1)} s)`);
+  });
+
+  it("Softphone: Transfer… from the palette (attended): alice connects baresip with carol, whose consultation is replaced without ringing", async () => {
+    await waitFor("no call in progress", async () => (await statusBar(/In call|On hold|Incoming/).count()) === 0, 15000, 200);
+    const before = pbx.receivedRecordings().length;
+    await harness.runCommand(page, "Softphone: Dial…");
+    await quickInput(PBX.phone);
+    await statusBar(/In call \d+:\d\d · phone/).first().waitFor({ timeout: 30000 });
+    await harness.runCommand(page, "Softphone: Dial…");
+    await quickInput("carol");
+    await answerInSidebar("alice");
+    await sidebarCall("alice", "incall");
+    await harness.runCommand(page, "Softphone: Transfer…");
+    await quickInput("phone"); // which call: alice's call with baresip
+    // Where to: the first entries are the other calls in progress (attended); the first is alice's call to carol.
+    await page.locator(".quick-input-widget .quick-input-title", { hasText: "Transfer phone" }).waitFor({ timeout: 10000 });
+    const first = page.locator(".quick-input-widget .quick-input-list .monaco-list-row").first();
+    await waitFor("the transfer targets to be listed", async () => /carol/.test((await first.getAttribute("aria-label")) ?? ""), 5000, 100);
+    assert.match((await first.getAttribute("aria-label")) ?? "", /carol/);
+    await page.keyboard.press("Enter");
+    await sidebarCall("phone", "cleared", "transferred");
+    await waitFor("carol's call with baresip in progress and no call with alice left", async () => {
+      const frame = await showSidebar();
+      const withPhone = await frame.locator('li.call[data-testid="call-incall"]', { hasText: "phone" }).count();
+      const withAlice = await frame.locator('li.call[data-testid="call-incall"]', { hasText: "alice" }).count();
+      return withPhone === 1 && withAlice === 0;
+    }, 20000, 250);
+    await sleep(2500);
+    await harness.runCommand(page, "Softphone: Hang Up");
+    const rec = await waitFor("baresip's recording of the call it was transferred into", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1), 15000);
+    await sleep(300);
+    const wav = wavStats(rec);
+    assert.ok(wav.seconds > 2 && wav.rms > 0.005, `baresip heard carol (rms ${wav.rms.toFixed(4)} over ${wav.seconds.toFixed(1)} s)`);
+  });
 });

@@ -11,7 +11,7 @@ import type { CallManager } from "../../src/calls/callManager";
 function recordingCalls(): { calls: CallManager; seen: unknown[][] } {
   const seen: unknown[][] = [];
   const rec = (name: string) => async (...args: unknown[]) => void seen.push([name, ...args]);
-  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf"), setVideo: rec("setVideo"), setCameraOff: rec("setCameraOff") };
+  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf"), setVideo: rec("setVideo"), setCameraOff: rec("setCameraOff"), transfer: rec("transfer") };
   return { calls: calls as unknown as CallManager, seen };
 }
 
@@ -27,6 +27,9 @@ describe("call actions", () => {
     await runCallAction(calls, { action: "answer", callId: "c6", video: true });
     await runCallAction(calls, { action: "video", callId: "c7", on: true });
     await runCallAction(calls, { action: "camera", off: true });
+    await runCallAction(calls, { action: "transfer", callId: "c8", to: "bob" });
+    await runCallAction(calls, { action: "transfer", callId: "c9", toCallId: "c10", noAnswerTimeoutMs: 5000 });
+    await runCallAction(calls, { action: "transfer", voicemailOf: "carol" });
     assert.deepEqual(seen, [
       ["answer", "c1", {}],
       ["decline", "c2"],
@@ -37,11 +40,14 @@ describe("call actions", () => {
       ["answer", "c6", { video: true }],
       ["setVideo", "c7", true],
       ["setCameraOff", undefined, true],
+      ["transfer", "c8", "bob", { noAnswerTimeoutMs: undefined }],
+      ["transfer", "c9", { callId: "c10" }, { noAnswerTimeoutMs: 5000 }],
+      ["transfer", undefined, { voicemailOf: "carol" }, { noAnswerTimeoutMs: undefined }],
     ]);
   });
 
   it("names every action the protocol declares", () => {
-    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "camera", "decline", "dtmf", "hangup", "hold", "mute", "video"]);
+    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "camera", "decline", "dtmf", "hangup", "hold", "mute", "transfer", "video"]);
   });
 
   it("refuses malformed messages, saying what is wrong, and runs nothing", async () => {
@@ -62,6 +68,11 @@ describe("call actions", () => {
       [{ action: "answer", video: "yes" }, /answer: video must be true or false/],
       [{ action: "video" }, /video: on must be true or false/],
       [{ action: "camera", off: 1 }, /camera: off must be true or false/],
+      [{ action: "transfer" }, /exactly one of to, toCallId or voicemailOf/],
+      [{ action: "transfer", to: "bob", toCallId: "c2" }, /exactly one of/],
+      [{ action: "transfer", to: 5 }, /transfer: to must be text/],
+      [{ action: "transfer", to: "bob", noAnswerTimeoutMs: 10 }, /noAnswerTimeoutMs must be/],
+      [{ action: "transfer", to: "bob", noAnswerTimeoutMs: "5000" }, /noAnswerTimeoutMs must be/],
     ];
     for (const [raw, message] of cases) {
       await assert.rejects(runCallAction(calls, raw), message, JSON.stringify(raw));
