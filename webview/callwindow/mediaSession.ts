@@ -28,6 +28,21 @@ export interface LocalDevices {
   camera: SharedCapture;
 }
 
+/** How long one peer-connection operation may take before the host is told it failed. */
+const OPERATION_TIMEOUT_MS = 10000;
+
+/**
+ * A browser operation that never settles must not hold the call (the host waits 30 s, the far
+ * end gives up): fail it by name, so the error says which one hung.
+ */
+function watchdog<T>(what: string, operation: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the browser did not finish ${what} within ${OPERATION_TIMEOUT_MS / 1000} s`)), OPERATION_TIMEOUT_MS);
+  });
+  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+}
+
 const SENDING = new Set<RTCRtpTransceiverDirection | null>(["sendrecv", "sendonly"]);
 const RECEIVING = new Set<RTCRtpTransceiverDirection | null>(["sendrecv", "recvonly"]);
 
@@ -129,10 +144,10 @@ export class MediaSession {
     let type: SdpType;
     if (answering) {
       type = "answer";
-      await this.pc.setLocalDescription(await this.pc.createAnswer());
+      await watchdog("createAnswer", this.pc.createAnswer()).then((answer) => watchdog("setLocalDescription(answer)", this.pc.setLocalDescription(answer)));
     } else {
       type = "offer";
-      await this.pc.setLocalDescription(await this.pc.createOffer());
+      await watchdog("createOffer", this.pc.createOffer()).then((offer) => watchdog("setLocalDescription(offer)", this.pc.setLocalDescription(offer)));
     }
     await waitForIceGathering(this.pc, this.hostCandidatesOnly, iceGatheringTimeoutMs);
     const sdp = this.pc.localDescription?.sdp;
@@ -142,7 +157,7 @@ export class MediaSession {
 
   async setDescription(sdp: string): Promise<{ negotiated?: Negotiated }> {
     const type: SdpType = this.pc.signalingState === "have-local-offer" ? "answer" : "offer";
-    await this.pc.setRemoteDescription({ type, sdp });
+    await watchdog(`setRemoteDescription(${type})`, this.pc.setRemoteDescription({ type, sdp }));
     return type === "answer" ? { negotiated: this.settle() } : {};
   }
 
