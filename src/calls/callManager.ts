@@ -167,6 +167,20 @@ export class CallManager {
     return call.id;
   }
 
+  /** Track a new incoming call and record it (ringing, notifying or answering is the caller's). */
+  private startIncoming(account: SipAccount, invitation: Invitation, replacesCallId?: string): Call {
+    const identity = invitation.remoteIdentity;
+    const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
+    call.replacesCallId = replacesCallId;
+    call.videoOffered = offersVideo(invitation.request.body);
+    call.session = invitation;
+    this.callIdBySession.set(invitation, call.id);
+    this.track(call);
+    this.watchSession(call, invitation);
+    this.writeHistory(call, (h) => h.recordStart({ id: call.id, accountId: call.accountId, direction: call.direction, remote: call.remote, startedAt: call.startedAt }));
+    return call;
+  }
+
   /** Track a new outgoing call, record it and send its INVITE (without waiting for it). */
   private startOutgoing(call: Call, inviter: Inviter): void {
     call.session = inviter;
@@ -234,14 +248,7 @@ export class CallManager {
       }
       return;
     }
-    const identity = invitation.remoteIdentity;
-    const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
-    call.videoOffered = offersVideo(invitation.request.body);
-    call.session = invitation;
-    this.callIdBySession.set(invitation, call.id);
-    this.track(call);
-    this.watchSession(call, invitation);
-    this.writeHistory(call, (h) => h.recordStart({ id: call.id, accountId: call.accountId, direction: call.direction, remote: call.remote, startedAt: call.startedAt }));
+    const call = this.startIncoming(account, invitation);
     const ringTimer = setTimeout(() => {
       if (call.state === "ringing") {
         call.endedLocally = true;
@@ -318,8 +325,7 @@ export class CallManager {
   }
 
   setMuted(callId: string | undefined, muted: boolean): void {
-    const call = this.pick(callId);
-    if (!call || call.cleared) throw new Error("there is no call to mute");
+    const call = this.uncleared(callId, "there is no call to mute");
     call.muted = muted;
     this.options.media.setMuted(call.id, muted);
     this._onDidChange.fire();
@@ -327,11 +333,17 @@ export class CallManager {
 
   /** Video mute: the camera's frames stop (or start again) without a re-INVITE; audio is untouched. */
   setCameraOff(callId: string | undefined, off: boolean): void {
-    const call = this.pick(callId);
-    if (!call || call.cleared) throw new Error("there is no call to turn the camera off in");
+    const call = this.uncleared(callId, "there is no call to turn the camera off in");
     call.cameraOff = off;
     this.options.media.setCameraOff(call.id, off);
     this._onDidChange.fire();
+  }
+
+  /** The call meant (see pick), which must not have cleared; else `none` as the error. */
+  private uncleared(callId: string | undefined, none: string): Call {
+    const call = this.pick(callId);
+    if (!call || call.cleared) throw new Error(none);
+    return call;
   }
 
   async setHeld(callId: string | undefined, held: boolean): Promise<void> {
@@ -503,14 +515,7 @@ export class CallManager {
    */
   private takeOver(account: SipAccount, invitation: Invitation, replaced: Call): void {
     const identity = invitation.remoteIdentity;
-    const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
-    call.replacesCallId = replaced.id;
-    call.videoOffered = offersVideo(invitation.request.body);
-    call.session = invitation;
-    this.callIdBySession.set(invitation, call.id);
-    this.track(call);
-    this.watchSession(call, invitation);
-    this.writeHistory(call, (h) => h.recordStart({ id: call.id, accountId: call.accountId, direction: call.direction, remote: call.remote, startedAt: call.startedAt }));
+    const call = this.startIncoming(account, invitation, replaced.id);
     replaced.endedLocally = true;
     replaced.setReason("transferred", 200, "Replaced by a transferred call");
     this.options.log.info(`call ${replaced.id}: replaced by ${call.id} from ${identity.uri.toString()}`);

@@ -10,6 +10,7 @@ import type { MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { RemoteSessionDescriptionHandler } from "../../src/media/remoteSdh";
 import { PBX } from "../support/pbx";
+import { assertAudioArrives as assertAudioArrivesAt, nextIncoming as nextIncomingAt } from "../support/callProbes";
 import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
 
@@ -47,14 +48,8 @@ describe("early media (183 with SDP) on the real bench, call window in Chromium"
     if (!s) throw new Error(`no media stats for ${id}`);
     return s;
   };
-  const nextIncoming = (accountId: string) =>
-    new Promise<CallView>((resolve) => {
-      const sub = phone().calls.onIncoming((c) => {
-        if (c.accountId !== accountId) return;
-        sub.dispose();
-        resolve(c);
-      });
-    });
+  const nextIncoming = (accountId: string) => nextIncomingAt(phone(), accountId);
+  const assertAudioArrives = (id: string, who: string) => assertAudioArrivesAt(phone(), id, who);
 
   interface Sample {
     at: number;
@@ -81,15 +76,6 @@ describe("early media (183 with SDP) on the real bench, call window in Chromium"
   }
   const describeSamples = (samples: Sample[]) => samples.map((s) => `${s.packets}/${s.level.toFixed(3)}`).join(" ");
 
-  /** Audio reaches `id`: inbound packets rise and the level moves (sampled over ~2.5 s). */
-  async function assertAudioArrives(id: string, who: string): Promise<void> {
-    const p1 = (await stats(id)).packetsReceived;
-    let level = 0;
-    for (const end = Date.now() + 2500; Date.now() < end; await sleep(150)) level = Math.max(level, (await stats(id)).inboundLevel);
-    const p2 = (await stats(id)).packetsReceived;
-    assert.ok(p2 - p1 > 50, `${who}: audio packets keep arriving (${p1} → ${p2})`);
-    assert.ok(level > 0.01, `${who}: the audio is not silence (level ${level})`);
-  }
 
   it("early media from sipp (183 with SDP, then 200): audio arrives before the answer", async () => {
     const id = await phone().calls.dial(PBX.sipp.early, { accountId: "alice" });

@@ -3,7 +3,11 @@
 // After a transfer, audio must flow between transferee and target — levels in the call window
 // and baresip's recording — and the transferor's leg must be gone, not only SIP states.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import type { CallView } from "../../src/protocol/model";
+import { assertAudioArrives, nextIncoming as nextIncomingAt } from "../support/callProbes";
 import { PBX, wavStats } from "../support/pbx";
 import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
@@ -28,14 +32,8 @@ describe("transfer (REFER, NOTIFY sipfrag, Replaces) with three parties on the r
   const phone = () => bench.phone;
   const view = (id: string): CallView | undefined => phone().calls.views().find((c) => c.id === id);
   const waitState = (id: string, state: CallView["state"], ms = 15000) => waitFor(`call ${id} to reach ${state}`, () => view(id)?.state === state && view(id)!, ms);
-  const nextIncoming = (accountId: string) =>
-    new Promise<CallView>((resolve) => {
-      const sub = phone().calls.onIncoming((c) => {
-        if (c.accountId !== accountId) return;
-        sub.dispose();
-        resolve(c);
-      });
-    });
+  const nextIncoming = (accountId: string) => nextIncomingAt(phone(), accountId);
+  const assertHears = (id: string, who: string) => assertAudioArrives(phone(), id, who);
   const nextTransferAccepted = () =>
     new Promise<{ replacedCallId: string; call: CallView }>((resolve) => {
       const sub = phone().calls.onTransferAccepted((e) => {
@@ -44,15 +42,6 @@ describe("transfer (REFER, NOTIFY sipfrag, Replaces) with three parties on the r
       });
     });
 
-  /** Audio reaches `id` from its far end: packets rise and the level moves. */
-  async function assertHears(id: string, who: string): Promise<void> {
-    const p1 = (await phone().media.stats(id))?.packetsReceived ?? 0;
-    let level = 0;
-    for (const end = Date.now() + 2500; Date.now() < end; await sleep(150)) level = Math.max(level, (await phone().media.stats(id))?.inboundLevel ?? 0);
-    const p2 = (await phone().media.stats(id))?.packetsReceived ?? 0;
-    assert.ok(p2 - p1 > 50, `${who}: audio packets arrive (${p1} → ${p2})`);
-    assert.ok(level > 0.01, `${who}: the audio is not silence (level ${level})`);
-  }
 
   async function aliceCallsBob(): Promise<{ out: string; atBob: string }> {
     const incoming = nextIncoming("bob");
@@ -218,5 +207,16 @@ describe("transfer (REFER, NOTIFY sipfrag, Replaces) with three parties on the r
     await sleep(300);
     const w = wavStats(rec);
     assert.ok(w.seconds > 1.5 && w.rms > 0.01, `the voicemail box recorded bob (rms ${w.rms.toFixed(3)} over ${w.seconds.toFixed(1)} s)`);
+  });
+
+  it("a REFER from a party we are not in a call with is refused, and places no call", async () => {
+    const calls = phone().calls.views().length;
+    const { stdout } = await promisify(execFile)("sipp", [
+      "-sf", join(bench.pbx.runDir, "conf/sipp/uac-refer-outside.xml"), "-s", "alice", "-m", "1",
+      "-i", "127.0.0.1", "-p", "5092", "-nostdin", "-timeout", "10", "-trace_msg", "-message_file", join(bench.runDir, "refer-outside.log"), "127.0.0.1:5060",
+    ], { cwd: bench.runDir });
+    assert.match(stdout, /Successful call\s+\|\s+0\s+\|\s+1/, "sipp got a refusal (4xx/5xx) for its REFER");
+    await sleep(1000);
+    assert.equal(phone().calls.views().length, calls, "no call was placed");
   });
 });

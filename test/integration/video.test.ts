@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
+import { assertAudioArrives as assertAudioArrivesAt, nextIncoming as nextIncomingAt } from "../support/callProbes";
 import { PBX, wavStats } from "../support/pbx";
 import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
@@ -32,13 +33,8 @@ describe("video calls (two of our accounts and baresip, call window in Chromium 
     if (!s) throw new Error(`no media stats for ${id}`);
     return s;
   };
-  const nextIncoming = () =>
-    new Promise<CallView>((resolve) => {
-      const sub = phone().calls.onIncoming((c) => {
-        sub.dispose();
-        resolve(c);
-      });
-    });
+  const nextIncoming = () => nextIncomingAt(phone());
+  const assertAudioArrives = (id: string, who: string) => assertAudioArrivesAt(phone(), id, who);
   /** INVITEs (initial and re-) Kamailio has seen so far. */
   const invitesAtKamailio = () => (readFileSync(join(bench.pbx.runDir, "logs/kamailio.log"), "utf8").match(/REQ INVITE /g) ?? []).length;
 
@@ -61,15 +57,6 @@ describe("video calls (two of our accounts and baresip, call window in Chromium 
     assert.ok(b - a <= 1, `${who}: no video frames arrive (${a} → ${b})`);
   }
 
-  /** Audio reaches `id`: inbound packets rise and the far end's beeps move the level. */
-  async function assertAudioArrives(id: string, who: string): Promise<void> {
-    const p1 = (await stats(id)).packetsReceived;
-    let level = 0;
-    for (const end = Date.now() + 2500; Date.now() < end; await sleep(150)) level = Math.max(level, (await stats(id)).inboundLevel);
-    const p2 = (await stats(id)).packetsReceived;
-    assert.ok(p2 - p1 > 50, `${who}: audio packets keep arriving (${p1} → ${p2})`);
-    assert.ok(level > 0.01, `${who}: the audio is not silence (level ${level})`);
-  }
 
   async function callBob(video: boolean, answerWithVideo: boolean): Promise<{ out: string; inc: string }> {
     const incoming = nextIncoming();
