@@ -14,10 +14,12 @@ import { sleep, waitFor } from "../support/wait";
 describe("devices: microphone and speaker switched mid-call, choices kept, a vanished device gives way to the default", function () {
   this.timeout(90000);
   let bench: PhoneBench;
+  /** What the settings softphone.audio.* say (the extension reads them from VS Code). */
+  let processing = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
   before(async function () {
     this.timeout(120000);
-    bench = await startPhoneBench("devices", [benchAccount("alice")]);
+    bench = await startPhoneBench("devices", [benchAccount("alice")], { audioProcessing: () => processing });
   });
   after(async () => bench?.stop());
 
@@ -98,6 +100,25 @@ describe("devices: microphone and speaker switched mid-call, choices kept, a van
     await panel.getByRole("button", { name: "Done" }).click();
     await panel.waitFor({ state: "detached", timeout: 5000 });
     assert.equal(await hook<boolean>("cameraLive"), false, "closing the test releases the camera");
+  });
+
+  it("echo cancellation, noise suppression and gain control follow the settings (the microphone reopens with them)", async () => {
+    const settings = () => hook<{ echoCancellation?: boolean; noiseSuppression?: boolean; autoGainControl?: boolean } | undefined>("microphoneSettings");
+    await waitFor("the microphone open with processing on", async () => (await settings())?.echoCancellation === true, 10000, 100);
+    const on = await settings();
+    assert.deepEqual([on?.echoCancellation, on?.noiseSuppression, on?.autoGainControl], [true, true, true]);
+    processing = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+    try {
+      bench.phone.applyAudioSettings();
+      await waitFor("the microphone reopened without processing", async () => {
+        const s = await settings();
+        return s?.echoCancellation === false && s.noiseSuppression === false && s.autoGainControl === false;
+      }, 10000, 100);
+    } finally {
+      processing = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+      bench.phone.applyAudioSettings();
+    }
+    await waitFor("processing back on", async () => (await settings())?.echoCancellation === true, 10000, 100);
   });
 
   it("a kept choice whose id changed (new origin, cleared site data) is found again by its label", async () => {

@@ -78,6 +78,11 @@ export class SharedCapture {
     return this.capture?.readyState === "live" ? this.capture.label : undefined;
   }
 
+  /** What the open capture really applies (device, echo cancellation, …), for tests. */
+  get settingsInUse(): MediaTrackSettings | undefined {
+    return this.capture?.readyState === "live" ? this.capture.getSettings() : undefined;
+  }
+
   /** The device id the open capture really uses (the default resolves to a real one). */
   get deviceId(): string | undefined {
     return this.capture?.readyState === "live" ? this.capture.getSettings().deviceId : undefined;

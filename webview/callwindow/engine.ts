@@ -317,6 +317,7 @@ export function createEngine() {
     microphoneLive: () => microphone.live,
     cameraLive: () => camera.live,
     microphoneLabel: () => microphone.label,
+    microphoneSettings: () => microphone.settingsInUse,
     cameraLabel: () => camera.label,
     sinkIds: () => [...playbacks.values()].map((p) => p.sinkId),
     /** MOCK hook for tests: Chromium cannot unplug a fake device, so a test hides one and announces a change. */
