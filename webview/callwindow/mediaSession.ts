@@ -7,7 +7,6 @@ import type { IceServer, MediaSessionRef, MediaStats, Negotiated, SdpType, Video
 import type { SharedCapture } from "./capture";
 import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
 import { whenFirstFrame } from "./playback";
-import { passiveWhenAllowed } from "./sdpRoles";
 import { summarizeStats, type StatsSnapshot } from "./statsSummary";
 import type { MediaQuality } from "../../src/protocol/quality";
 
@@ -146,9 +145,7 @@ export class MediaSession {
     if (answering) {
       type = "answer";
       const answer = await watchdog("createAnswer", this.pc.createAnswer());
-      // The DTLS role is chosen once, in the first answer; renegotiations must keep it.
-      const firstAnswer = !this.pc.currentLocalDescription;
-      await watchdog("setLocalDescription(answer)", this.pc.setLocalDescription(firstAnswer ? passiveWhenAllowed(answer, this.pc.remoteDescription?.sdp) : answer));
+      await watchdog("setLocalDescription(answer)", this.pc.setLocalDescription(answer));
     } else {
       type = "offer";
       await watchdog("createOffer", this.pc.createOffer()).then((offer) => watchdog("setLocalDescription(offer)", this.pc.setLocalDescription(offer)));
