@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const askedForPassword = new Set<string>();
   const render = () => {
     const accounts = softphone.accountViews();
-    statusBar.update(accounts, softphone.callViews());
+    statusBar.update(accounts, softphone.callViews(), { doNotDisturb: readSettings().doNotDisturb });
     // An account without a password cannot work: ask once per account and session.
     for (const a of accounts) {
       if (a.reason?.kind !== "config" || askedForPassword.has(a.id)) continue;
@@ -133,6 +133,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     passwords.onDidChange((id) => void softphone.restartAccount(id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.audio`)) softphone.applyAudioSettings();
+      if (e.affectsConfiguration(`${SECTION}.doNotDisturb`)) render();
       if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
     }),
     ...registerCommands({ softphone, passwords, log }),

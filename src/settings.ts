@@ -7,4 +7,10 @@ export interface SoftphoneSettings {
   dtmfMode: "rfc4733" | "info";
   ringTimeoutMs?: number;
   registerExpires?: number;
+  /** Record every call from its answer. */
+  recordAllCalls?: boolean;
+  /** Where recordings go (absolute path); empty: the extension's storage. */
+  recordingFolder?: string;
+  /** Incoming calls are refused with 486 and recorded as missed. */
+  doNotDisturb?: boolean;
 }

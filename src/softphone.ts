@@ -8,6 +8,7 @@ import { CallManager } from "./calls/callManager";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
+import { RecordingFiles } from "./calls/recordings";
 import type { DeviceChoiceStore } from "./media/devices";
 import type { AudioProcessing, DeviceInfo, DeviceKind } from "./protocol/callWindow";
 import { SystemRinger, type Ringer } from "./media/systemRinger";
@@ -38,6 +39,8 @@ export interface SoftphoneOptions {
   reconnectGraceMs?: number;
   /** See CallManagerOptions.maxRingingIncoming. */
   maxRingingIncoming?: number;
+  /** Default folder for recordings (the extension: its global storage); the setting wins. */
+  recordingsDir?: string;
   /** Test hook: see CallManagerOptions.transferTiming. */
   transferTiming?: { firstNotifyMs?: number; finalNotifyMs?: number };
   /** Call window port (see CallWindowServerOptions.port); default DEFAULT_CALL_WINDOW_PORT. */
@@ -57,6 +60,7 @@ export class Softphone {
   readonly media: MediaEngine;
   readonly calls: CallManager;
   readonly history: HistoryStore;
+  readonly recordings: RecordingFiles;
   private readonly accounts: AccountPool;
   private _settingsErrors: string[] = [];
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
@@ -66,6 +70,7 @@ export class Softphone {
   constructor(private readonly options: SoftphoneOptions) {
     this.server = new CallWindowServer({ webviewDir: options.webviewDir, mediaDir: options.mediaDir, log: options.log, port: options.callWindowPort });
     this.history = new HistoryStore(options.historyDir);
+    this.recordings = new RecordingFiles(() => options.settings().recordingFolder || options.recordingsDir || join(options.historyDir, "recordings"), options.log);
     this.media = new MediaEngine({
       server: this.server,
       log: options.log,
@@ -89,8 +94,11 @@ export class Softphone {
       ringTimeoutMs: options.settings().ringTimeoutMs,
       lingerMs: options.lingerMs,
       dtmfMode: () => options.settings().dtmfMode,
+      doNotDisturb: () => options.settings().doNotDisturb === true,
       maxRingingIncoming: options.maxRingingIncoming,
       transferTiming: options.transferTiming,
+      recordings: this.recordings,
+      recordAll: () => options.settings().recordAllCalls === true,
     });
     this.accounts = new AccountPool({
       log: options.log,
@@ -110,6 +118,8 @@ export class Softphone {
     this.media.onMediaLost(({ sessions, reason }) => {
       this.calls.mediaLost(sessions.filter((s) => s.owner.kind === "call").map((s) => s.owner.callId), reason);
     });
+    // Pieces only for recordings the host started (RecordingFiles ignores any other id).
+    this.media.onRecording((p) => this.recordings.write(p.sessionId, p.seq, p.data, p.final));
     this.media.onStats(({ session, stats }) => {
       if (session.owner.kind === "call") this.calls.mediaStats(session.owner.callId, stats);
     });
@@ -262,6 +272,7 @@ export class Softphone {
 
   async dispose(): Promise<void> {
     await this.calls.dispose();
+    await this.recordings.closeAll();
     await this.accounts.dispose();
     this.media.dispose();
     this.server.dispose();

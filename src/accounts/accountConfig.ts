@@ -1,8 +1,24 @@
 // Validates the `softphone.accounts` setting. Settings are hand-edited JSON, so anything can be in
 // there: every problem becomes one sentence naming the exact setting path, a broken account is
 // left out while the others keep working, and nothing secret is ever copied or echoed back.
+import { isSupportedCountry } from "libphonenumber-js";
 import { parseSipUri } from "../sip/sipUri";
 import { quoteForMessage } from "../util/text";
+
+/**
+ * How phone numbers typed for this account are completed and written (see calls/dialString.ts
+ * for the rules). Every field is optional; values are stored trimmed, the country upper-cased.
+ */
+export interface DialPlan {
+  /** ISO 3166 alpha-2 country the account dials from, e.g. "DE": national and local numbers are read in it. */
+  countryCode?: string;
+  /** Digits the PBX wants before every number that leaves it (an outside line), e.g. "0". */
+  outboundPrefix?: string;
+  /** Digits that start an international number when typed, e.g. "00"; defaults to the country's. */
+  internationalPrefix?: string;
+  /** Area code (without the trunk prefix) completing local numbers typed without one, e.g. "30". */
+  areaCode?: string;
+}
 
 export interface AccountConfig {
   id: string;
@@ -20,6 +36,8 @@ export interface AccountConfig {
    * target's user) and `{domain}` (this account's domain), e.g. sip:vm-{user}@{domain}.
    */
   voicemail?: string;
+  /** Completes and writes phone numbers typed for this account; without it they are dialled as typed. */
+  dialPlan?: DialPlan;
 }
 
 export interface ParsedAccounts {
@@ -30,6 +48,8 @@ export interface ParsedAccounts {
 const SETTING = "softphone.accounts";
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const ICE_SCHEMES = ["stun:", "turn:", "turns:"];
+/** Dial-plan prefixes and area codes: a few digits (longer ones are surely a mistake). */
+const DIGITS = /^[0-9]{1,8}$/;
 
 type IceServer = NonNullable<AccountConfig["iceServers"]>[number];
 type Json = Record<string, unknown>;
@@ -97,6 +117,7 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
   if (voicemail !== undefined && voicemail !== "" && !isSipAddressOfRecord(voicemail.replace(/\{user\}/g, "user").replace(/\{domain\}/g, "example.com"))) {
     accountErrors.push(`${path}.voicemail: ${quote(voicemail)} is not a sip: URI or a pattern such as sip:vm-{user}@{domain}.`);
   }
+  const dialPlan = has(item, "dialPlan") && item.dialPlan !== undefined ? parseDialPlan(item.dialPlan, `${path}.dialPlan`, accountErrors) : undefined;
 
   if (id === undefined || server === undefined || uri === undefined) return undefined;
   const account: AccountConfig = {
@@ -111,7 +132,43 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
   if (displayName !== undefined && displayName.trim() !== "") account.displayName = displayName.trim();
   if (iceServers !== undefined) account.iceServers = iceServers;
   if (voicemail !== undefined && voicemail.trim() !== "") account.voicemail = voicemail.trim();
+  if (dialPlan !== undefined && Object.keys(dialPlan).length > 0) account.dialPlan = dialPlan;
   return account;
+}
+
+function parseDialPlan(value: unknown, path: string, errors: string[]): DialPlan | undefined {
+  if (!isObject(value)) {
+    errors.push(`${path}: expected a dial plan object ({ "countryCode": "DE", ... }), got ${describeType(value)}.`);
+    return undefined;
+  }
+  const before = errors.length;
+  const plan: DialPlan = {};
+  // Settings UIs leave "" behind when a field is cleared; treat that as "not set".
+  const field = (name: keyof DialPlan): string | undefined => {
+    const text = optionalString(value, name, path, errors)?.trim();
+    return text === "" ? undefined : text;
+  };
+  const countryCode = field("countryCode");
+  if (countryCode !== undefined) {
+    if (/^[A-Za-z]{2}$/.test(countryCode) && isSupportedCountry(countryCode.toUpperCase())) plan.countryCode = countryCode.toUpperCase();
+    else errors.push(`${path}.countryCode: ${quote(countryCode)} is not a two-letter country code (ISO 3166) the phone-number library knows, such as "DE" or "US".`);
+  }
+  const digits = (name: "outboundPrefix" | "internationalPrefix" | "areaCode", example: string): void => {
+    const text = field(name);
+    if (text === undefined) return;
+    if (DIGITS.test(text)) plan[name] = text;
+    else errors.push(`${path}.${name}: ${quote(text)} must be 1-8 digits (0-9, no spaces or "+"), such as ${quote(example)}.`);
+  };
+  digits("outboundPrefix", "0");
+  digits("internationalPrefix", "00");
+  digits("areaCode", "30");
+  // Both only mean something in a country: a local number is local to a country's area code, and
+  // the outside-line digits go before numbers written the way they are dialled from the country.
+  if (plan.countryCode === undefined && countryCode === undefined) {
+    if (plan.areaCode !== undefined) errors.push(`${path}.areaCode: needs ${path}.countryCode (the country the area code belongs to).`);
+    if (plan.outboundPrefix !== undefined) errors.push(`${path}.outboundPrefix: needs ${path}.countryCode (numbers after the prefix are written as dialled from that country).`);
+  }
+  return errors.length === before ? plan : undefined;
 }
 
 function parseIceServers(value: unknown, path: string, errors: string[]): IceServer[] | undefined {

@@ -1,5 +1,6 @@
 // Reads `softphone.*` settings and turns them into validated account configs, telling the
 // user (once per change) exactly which field of which account is wrong.
+import { isAbsolute } from "node:path";
 import * as vscode from "vscode";
 import { DEFAULT_CALL_WINDOW_PORT } from "../media/callWindowServer";
 import type { AudioProcessing } from "../protocol/callWindow";
@@ -19,9 +20,17 @@ export function readSettings(): SoftphoneSettings {
   return {
     defaultAccountId: c.get<string>("defaultAccount") || undefined,
     sipTrace: c.get<boolean>("sipTrace", false) === true,
+    doNotDisturb: c.get<boolean>("doNotDisturb", false) === true,
+    recordAllCalls: c.get<boolean>("recording.recordAll", false) === true,
+    recordingFolder: absoluteOrUndefined(c.get<string>("recording.folder", "")),
     dtmfMode: dtmf === "info" ? "info" : "rfc4733",
     ringTimeoutMs: Number.isFinite(ring) && ring >= 5 ? Math.min(ring, 600) * 1000 : 60000,
   };
+}
+
+/** A folder setting: used only when it is an absolute path (a relative one has no clear base). */
+function absoluteOrUndefined(v: unknown): string | undefined {
+  return typeof v === "string" && isAbsolute(v.trim()) ? v.trim() : undefined;
 }
 
 /** `softphone.callWindowPort`, read once at start (the page's origin must not move mid-session). */

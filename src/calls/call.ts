@@ -30,6 +30,9 @@ export class Call {
   setupLogged = false;
   /** Epoch ms of each set-up step (see CallSetupTimings). */
   readonly setupAt: { [K in keyof CallSetupTimings]?: number } = {};
+  /** Being recorded now, and the file of its (latest) recording. */
+  recording = false;
+  recordingFile: string | undefined;
   /** The latest transfer attempt (we are the transferor). */
   transfer: TransferAttempt | undefined;
   /** This call takes over another (we are the transferee, or the target of a Replaces). */
@@ -101,6 +104,7 @@ export class Call {
     if (setup) v.setup = setup;
     if (this.transfer) v.transfer = this.transfer.view();
     if (this.replacesCallId) v.replacesCallId = this.replacesCallId;
+    if (this.recording) v.recording = true;
     if (this.hasVideo) v.video = { mode: this.videoMode, sending: this.videoSending, receiving: this.videoReceiving, cameraOff: this.cameraOff };
     return v;
   }

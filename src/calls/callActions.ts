@@ -21,6 +21,7 @@ const ACTIONS: { [K in CallActionName]: ActionSpec<K> } = {
   dtmf: { params: (raw) => ({ tones: text(raw, "tones") }), run: (calls, id, p) => calls.sendDtmf(id, p.tones) },
   video: { params: (raw) => ({ on: flag(raw, "on") }), run: (calls, id, p) => calls.setVideo(id, p.on) },
   camera: { params: (raw) => ({ off: flag(raw, "off") }), run: (calls, id, p) => calls.setCameraOff(id, p.off) },
+  record: { params: (raw) => ({ on: flag(raw, "on") }), run: (calls, id, p) => calls.setRecording(id, p.on) },
   transfer: {
     params: transferParams,
     run: async (calls, id, p) => {

@@ -16,15 +16,18 @@ import type { Logger } from "../util/logger";
 import { Call } from "./call";
 import { clearReasonForStatus, historyOutcome } from "./callState";
 import { parseDialString } from "./dialString";
-import { remoteParty } from "./remoteParty";
+import { callerIdentity, remoteParty } from "./remoteParty";
 import { dtmfProblem } from "./dtmf";
 import { messageOf } from "../util/text";
 import { voicemailUri } from "./transfer";
+import type { RecordingFiles } from "./recordings";
 import { Transfers, type TransferOptions, type TransferTarget } from "./transfers";
 import type { TransferView } from "../protocol/model";
 
 /** The media side as the call layer needs it: SDP + the window's lifecycle. */
 export interface CallMedia extends MediaPort {
+  /** Start or stop recording a session (the window sends the pieces, see RecordingFiles). */
+  setRecording(sessionId: string, on: boolean): void;
   /** Resolves once a call window is connected (opening one if needed). */
   ensureWindow(): Promise<void>;
   setRinging(ringing: boolean): void;
@@ -40,6 +43,12 @@ export interface CallManagerOptions {
   /** How long a cleared call stays visible (state `cleared` with its reason) before it is dropped. */
   lingerMs?: number;
   dtmfMode?: () => "rfc4733" | "info";
+  /** Where recordings are written (pieces arrive from the call window). */
+  recordings?: RecordingFiles;
+  /** Record every call from its answer ("softphone.recording.recordAll"). */
+  recordAll?: () => boolean;
+  /** Do not disturb: incoming calls are refused with 486 and recorded as missed. */
+  doNotDisturb?: () => boolean;
   /** Test hook: how long to wait for the transferee's NOTIFYs. */
   transferTiming?: { firstNotifyMs?: number; finalNotifyMs?: number };
   /**
@@ -50,6 +59,8 @@ export interface CallManagerOptions {
 }
 
 const DEFAULT_MAX_RINGING_INCOMING = 4;
+/** How long the last piece of a recording may take to arrive before its file is closed anyway. */
+const RECORDING_FINISH_GRACE_MS = 5000;
 
 export class DialError extends Error {}
 
@@ -76,7 +87,7 @@ export class CallManager {
       {
         log: options.log,
         call: (id) => this.calls.get(id),
-        setHeld: (id, held) => this.setHeld(id, held),
+        setHeld: (id, held) => this.setHeld(id, held, { exclusive: false }),
         endTransferred: (id) => this.endTransferred(id),
         resolveTarget: (call, input) => this.resolveTarget(call.accountId, input),
         voicemailOf: (call, user) => {
@@ -107,7 +118,7 @@ export class CallManager {
   private resolveTarget(accountId: string, input: string): string {
     const account = this.options.account(accountId);
     if (!account) throw new DialError(`no account "${accountId}" in softphone.accounts`);
-    const parsed = parseDialString(typeof input === "string" ? input : "", { domain: domainOf(account.config.uri) });
+    const parsed = parseDialString(typeof input === "string" ? input : "", { domain: domainOf(account.config.uri), dialPlan: account.config.dialPlan });
     if (!parsed.ok) throw new DialError(parsed.error);
     if (!UserAgent.makeURI(parsed.target.uri)) throw new DialError(`"${input}" is not a valid SIP address`);
     return parsed.target.uri;
@@ -153,7 +164,7 @@ export class CallManager {
     if (!account) {
       throw new DialError(opts.accountId ? `no account "${opts.accountId}" in softphone.accounts` : "no SIP account is configured — add one with \"Softphone: Add Account\"");
     }
-    const parsed = parseDialString(typeof input === "string" ? input : "", { domain: domainOf(account.config.uri) });
+    const parsed = parseDialString(typeof input === "string" ? input : "", { domain: domainOf(account.config.uri), dialPlan: account.config.dialPlan });
     if (!parsed.ok) throw new DialError(parsed.error);
     const target = UserAgent.makeURI(parsed.target.uri);
     if (!target) throw new DialError(`"${input}" is not a valid SIP address`);
@@ -170,7 +181,7 @@ export class CallManager {
   /** Track a new incoming call and record it (ringing, notifying or answering is the caller's). */
   private startIncoming(account: SipAccount, invitation: Invitation, replacesCallId?: string): Call {
     const identity = invitation.remoteIdentity;
-    const call = new Call(randomUUID(), account.id, "incoming", remoteParty(identity.uri.toString(), identity.displayName));
+    const call = new Call(randomUUID(), account.id, "incoming", remoteParty(...callerIdentity(invitation.request.getHeader("P-Asserted-Identity"), identity.uri.toString(), identity.displayName)));
     call.replacesCallId = replacesCallId;
     call.videoOffered = offersVideo(invitation.request.body);
     call.session = invitation;
@@ -239,6 +250,10 @@ export class CallManager {
       this.takeOver(account, invitation, replaced);
       return;
     }
+    if (this.options.doNotDisturb?.()) {
+      this.refuseDisturbing(account, invitation);
+      return;
+    }
     const ringing = this.ringingIncoming().length;
     if (ringing >= (this.options.maxRingingIncoming ?? DEFAULT_MAX_RINGING_INCOMING)) {
       invitation.reject({ statusCode: 486 }).catch(() => undefined);
@@ -277,6 +292,8 @@ export class CallManager {
     invitation.sessionDescriptionHandlerOptionsReInvite = this.sdhOptions(call);
     this._onDidChange.fire();
     try {
+      // Call waiting: answering one call puts the call in progress on hold.
+      await this.holdOthers(call);
       await this.options.media.ensureWindow();
       if (call.cleared) return;
       await invitation.accept({ sessionDescriptionHandlerOptions: this.sdhOptions(call) });
@@ -294,8 +311,12 @@ export class CallManager {
     const call = this.pick(callId, "ringing-incoming");
     if (!call || call.direction !== "incoming" || call.state !== "ringing") throw new Error("there is no ringing call to decline");
     call.endedLocally = true;
-    call.setReason("declined", 603, "Declined");
-    await (call.session as Invitation).reject({ statusCode: 603 });
+    // A call waiting while we talk in another is turned away as busy (486), as phones do;
+    // otherwise the caller hears that we declined (603).
+    const busy = [...this.calls.values()].some((c) => c !== call && c.state === "incall");
+    if (busy) call.setReason("declined", 486, "Busy Here");
+    else call.setReason("declined", 603, "Declined");
+    await (call.session as Invitation).reject({ statusCode: busy ? 486 : 603 });
   }
 
   /** End a call whatever its state: CANCEL while ringing, BYE in a call, 603 for an incoming ring. */
@@ -339,6 +360,57 @@ export class CallManager {
     this._onDidChange.fire();
   }
 
+  /** Start or stop recording a call in progress (both directions into one file; see RecordingFiles). */
+  setRecording(callId: string | undefined, on: boolean): void {
+    const call = this.uncleared(callId, "there is no call to record");
+    if (on === call.recording) return;
+    if (on && call.state !== "incall") throw new Error("only a call in progress can be recorded");
+    if (on) this.startRecording(call);
+    else this.stopRecording(call);
+  }
+
+  private startRecording(call: Call): void {
+    const recordings = this.options.recordings;
+    if (!recordings) throw new Error("recording is not available");
+    call.recordingFile = recordings.begin(call.id, call.remote);
+    call.recording = true;
+    this.options.log.info(`call ${call.id}: recording to ${call.recordingFile}`);
+    this.options.media.setRecording(call.id, true);
+    this._onDidChange.fire();
+  }
+
+  /** The window sends the last piece; a window that is gone sends nothing, so the file is closed after a grace. */
+  private stopRecording(call: Call): void {
+    call.recording = false;
+    this.options.media.setRecording(call.id, false);
+    const recordings = this.options.recordings;
+    const timer = setTimeout(() => recordings?.finish(call.id), RECORDING_FINISH_GRACE_MS);
+    timer.unref?.();
+    this._onDidChange.fire();
+  }
+
+  /** Put every other call in progress on hold (call waiting, swap); one that refuses is logged, not fatal. */
+  private async holdOthers(call: Call): Promise<void> {
+    const others = [...this.calls.values()].filter((c) => c !== call && c.state === "incall" && !c.held && c.session);
+    for (const other of others) {
+      await this.setHeld(other.id, true).catch((err) => this.options.log.warn(`call ${other.id}: could not hold it for ${call.id}: ${messageOf(err)}`));
+    }
+  }
+
+  /** Do not disturb: 486 at once, no ring and no notification, but a missed call in history. */
+  private refuseDisturbing(account: SipAccount, invitation: Invitation): void {
+    invitation.reject({ statusCode: 486 }).catch(() => undefined);
+    const identity = invitation.remoteIdentity;
+    const remote = remoteParty(identity.uri.toString(), identity.displayName);
+    const at = Date.now();
+    const id = randomUUID();
+    this.options.log.info(`[${account.id}] do not disturb: refused a call from ${remote.uri} (486)`);
+    this.options.history
+      .recordStart({ id, accountId: account.id, direction: "incoming", remote, startedAt: at })
+      .then(() => this.options.history.recordEnd(id, { endedAt: at, outcome: "missed", status: 486, reason: "busy" }))
+      .catch((e) => this.options.log.error(`history: ${messageOf(e)}`));
+  }
+
   /** The call meant (see pick), which must not have cleared; else `none` as the error. */
   private uncleared(callId: string | undefined, none: string): Call {
     const call = this.pick(callId);
@@ -346,10 +418,16 @@ export class CallManager {
     return call;
   }
 
-  async setHeld(callId: string | undefined, held: boolean): Promise<void> {
+  /**
+   * Hold or resume. Resuming puts our other calls in progress on hold (swap), unless
+   * `exclusive: false` (a transfer that failed takes its call back as it was).
+   */
+  async setHeld(callId: string | undefined, held: boolean, opts: { exclusive?: boolean } = {}): Promise<void> {
     const call = this.pick(callId);
     if (!call || call.state !== "incall" || !call.session) throw new Error("there is no call in progress to hold");
     if (call.held === held) return;
+    // Swap: taking one call off hold puts the one in progress on hold.
+    if (!held && opts.exclusive !== false) await this.holdOthers(call);
     await this.reinvite(call, { hold: held }, held ? "hold" : "resume");
     call.held = held;
     this._onDidChange.fire();
@@ -564,6 +642,7 @@ export class CallManager {
       if (s === SessionState.Established) {
         call.answeredAt = Date.now();
         call.markSetup("answeredMs", call.answeredAt);
+        if (this.options.recordAll?.()) this.startRecording(call);
         this.advance(call, "incall");
         const at = call.answeredAt;
         this.writeHistory(call, (h) => h.recordAnswer(call.id, at));
@@ -608,11 +687,13 @@ export class CallManager {
     this.options.media.close(call.id);
     this.updateRinging();
     this._onDidChange.fire();
+    if (call.recording) this.stopRecording(call);
     const end = {
       endedAt: call.endedAt,
       outcome: historyOutcome(call.direction, call.answeredAt !== undefined, call.reason),
       status: call.status,
       reason: call.reason,
+      ...(call.recordingFile ? { recording: call.recordingFile } : {}),
     };
     this.writeHistory(call, (h) => h.recordEnd(call.id, end));
     const linger = setTimeout(() => {

@@ -32,6 +32,7 @@ export interface TransferOptions {
 export interface TransferHost {
   log: Logger;
   call(id: string): Call | undefined;
+  /** Hold or resume this call only (never the user's other calls). */
   setHeld(callId: string, held: boolean): Promise<void>;
   /** End our leg after a successful transfer (BYE; the call clears as "transferred"). */
   endTransferred(callId: string): Promise<void>;

@@ -5,7 +5,7 @@
 // Journal records (one JSON object per line, in history.jsonl):
 //   { "op": "start",  "entry": { id, accountId, direction, remote, startedAt } }
 //   { "op": "answer", "id", "at" }
-//   { "op": "end",    "id", "endedAt", "outcome", "status"?, "reason"? }
+//   { "op": "end",    "id", "endedAt", "outcome", "status"?, "reason"?, "recording"? }
 // Reading folds them by call id. Lines that don't parse (a write cut short by a crash, junk) are
 // skipped and counted, never fatal.
 import type { CallDirection, ClearReason, HistoryEntry, HistoryOutcome, RemoteParty } from "../protocol/model";
@@ -19,6 +19,8 @@ export interface HistoryEnd {
   outcome: HistoryOutcome;
   status?: number;
   reason?: ClearReason;
+  /** The call's recording (a file path), when it was recorded. */
+  recording?: string;
 }
 
 export type StartRecord = { op: "start"; entry: HistoryStart };
@@ -92,9 +94,11 @@ export function checkEnd(id: string, end: HistoryEnd): EndRecord {
   if (!isOutcome(end.outcome)) throw new TypeError(`history: invalid outcome ${String(end.outcome)}`);
   if (end.status !== undefined && !isStatus(end.status)) throw new TypeError(`history: invalid status ${String(end.status)}`);
   if (end.reason !== undefined && !isReason(end.reason)) throw new TypeError(`history: invalid reason ${String(end.reason)}`);
+  if (end.recording !== undefined && !isRecording(end.recording)) throw new TypeError("history: invalid recording path");
   const record: EndRecord = { op: "end", id, endedAt: end.endedAt, outcome: end.outcome };
   if (end.status !== undefined) record.status = end.status;
   if (end.reason !== undefined) record.reason = end.reason;
+  if (end.recording !== undefined) record.recording = end.recording;
   return record;
 }
 
@@ -146,6 +150,7 @@ export function parseRecord(line: string): JournalRecord | undefined {
     const end: EndRecord = { op: "end", id: r.id, endedAt: r.endedAt, outcome: r.outcome };
     if (r.status !== undefined) end.status = r.status as number;
     if (r.reason !== undefined) end.reason = r.reason as ClearReason;
+    if (isRecording(r.recording)) end.recording = r.recording;
     return end;
   }
   return undefined;
@@ -189,6 +194,7 @@ export function toEntry(call: FoldedCall, running: ReadonlySet<string>): History
     entry.outcome = end.outcome;
     if (end.status !== undefined) entry.status = end.status;
     if (end.reason !== undefined) entry.reason = end.reason;
+    if (end.recording !== undefined) entry.recording = end.recording;
     if (answeredAt !== undefined) entry.durationSec = Math.max(0, Math.round((end.endedAt - answeredAt) / 1000));
   } else if (!running.has(start.id)) {
     // Started but never ended, and not ours to finish: the window that ran it went away mid-call.
@@ -247,6 +253,11 @@ const LATEST_TIME = 8.64e15;
 
 function isTime(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= LATEST_TIME;
+}
+
+/** An absolute path of reasonable length without control characters. */
+function isRecording(value: unknown): value is string {
+  return typeof value === "string" && value.length > 1 && value.length <= 4096 && /^(\/|[A-Za-z]:\\)/.test(value) && !/[\u0000-\u001f]/.test(value);
 }
 
 function isStatus(value: unknown): value is number {

@@ -87,6 +87,9 @@ export class MediaEngine implements MediaPort {
   private readonly _onDeviceFallback = new Emitter<{ kind: DeviceKind; wanted: string; using: string }>();
   /** A chosen device is gone and the default took over: the user should hear about it. */
   readonly onDeviceFallback = this._onDeviceFallback.event;
+  private readonly _onRecording = new Emitter<{ sessionId: string; seq: number; data: string; final: boolean }>();
+  /** A piece of a recording from the window (checked for shape; whose it is, the receiver checks). */
+  readonly onRecording = this._onRecording.event;
   private readonly _onStats = new Emitter<{ session: MediaSessionRef; stats: MediaStats }>();
   /** A session's periodic figures (about once a second), for its owner. */
   readonly onStats = this._onStats.event;
@@ -255,6 +258,10 @@ export class MediaEngine implements MediaPort {
     this.active?.rpc.notify("media.mute", { sessionId, muted });
   }
 
+  setRecording(sessionId: string, on: boolean): void {
+    this.active?.rpc.notify("media.record", { sessionId, on });
+  }
+
   setCameraOff(sessionId: string, off: boolean): void {
     this.active?.rpc.notify("media.camera", { sessionId, off });
   }
@@ -355,6 +362,10 @@ export class MediaEngine implements MediaPort {
       const owner = typeof e?.sessionId === "string" ? this.sessions.get(e.sessionId) : undefined;
       const session = owner ? { id: e.sessionId as string, owner } : undefined;
       this._onError.fire({ session, message: safeUiText(typeof e?.message === "string" ? e.message : "media error") || "media error" });
+    });
+    rpc.on("media.recording", (p) => {
+      if (!live() || !p || typeof p.sessionId !== "string" || !Number.isInteger(p.seq) || typeof p.data !== "string" || typeof p.final !== "boolean") return;
+      this._onRecording.fire({ sessionId: p.sessionId, seq: p.seq, data: p.data, final: p.final });
     });
     rpc.on("devices.list", (p) => {
       if (!live()) return;

@@ -20,6 +20,8 @@ export interface CallActionParams {
    * another call in progress) or `voicemailOf` (a user's voicemail). `noAnswerTimeoutMs` fails
    * a transfer whose target does not answer in time.
    */
+  /** Start or stop recording the call (both directions, one file). */
+  record: { on: boolean };
   transfer: { to?: string; toCallId?: string; voicemailOf?: string; noAnswerTimeoutMs?: number };
 }
 

@@ -134,6 +134,8 @@ export interface HostToWindow {
     "media.mute": { sessionId: string; muted: boolean };
     /** Video mute: the camera's frames stop (nothing is sent), without renegotiation. */
     "media.camera": { sessionId: string; off: boolean };
+    /** Start or stop recording the session: both directions, ours left, theirs right. */
+    "media.record": { sessionId: string; on: boolean };
     /** RFC 4733 tones through the RTP sender. */
     "media.dtmf": { sessionId: string; tones: string; durationMs: number; gapMs: number };
     /** The calls as the window should show them. */
@@ -170,6 +172,11 @@ export interface WindowToHost {
     "media.spare": { spare: { id: string; sdp: string; iceServers: IceServer[] } | null };
     /** A media failure the user should hear about (e.g. microphone denied). */
     "media.error": { sessionId?: string; message: string };
+    /**
+     * A piece of a session's recording (MediaRecorder output, base64), in order from seq 0; the
+     * last one of a recording has `final` (it may be empty).
+     */
+    "media.recording": { sessionId: string; seq: number; data: string; final: boolean; mimeType: string };
     /** The devices the browser offers (at connect and on every devicechange), and which are in use. */
     "devices.list": { devices: DeviceInfo[]; inUse: Partial<Record<DeviceKind, string>> };
     /** The user picked a device in the call window. */

@@ -132,6 +132,8 @@ export interface CallView {
   transfer?: TransferView;
   /** This call replaced another (we were the transferee or the target of a transfer). */
   replacesCallId?: string;
+  /** Being recorded now (the user is shown it everywhere the call is). */
+  recording?: boolean;
 }
 
 /** Outcome of a finished call as history shows it. */
@@ -151,6 +153,8 @@ export interface HistoryEntry {
   outcome?: HistoryOutcome;
   status?: number;
   reason?: ClearReason;
+  /** The call's recording (file path), when it was recorded. */
+  recording?: string;
 }
 
 /** The JSON returned by `softphone.getState` and `api.getState()`. */

@@ -82,6 +82,19 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       await act({ action: "camera", callId: call.id, off });
       return off;
     })),
+    reg("softphone.toggleRecording", guarded(async (callId?: string) => {
+      const call = callMeant(callId, "there is no call to record");
+      const on = !call.recording;
+      await act({ action: "record", callId: call.id, on });
+      return on;
+    })),
+    reg("softphone.toggleDoNotDisturb", guarded(async () => {
+      const config = vscode.workspace.getConfiguration("softphone");
+      const on = config.get<boolean>("doNotDisturb", false) !== true;
+      await config.update("doNotDisturb", on, vscode.ConfigurationTarget.Global);
+      void vscode.window.showInformationMessage(on ? "Softphone: do not disturb — incoming calls are refused (486) and listed as missed." : "Softphone: do not disturb is off.");
+      return on;
+    })),
     reg("softphone.transfer", guarded(async (callId?: string, target?: unknown) => {
       const call = asId(callId) ? callMeant(callId, "there is no call to transfer") : await pickCallToTransfer(softphone);
       if (!call) return undefined;

@@ -20,7 +20,7 @@ export function describeEntry(e: HistoryEntry): string {
   const outcome = e.outcome ?? "in progress";
   const code = e.status && e.status >= 300 ? ` ${e.status}` : "";
   const dur = e.durationSec ? ` · ${formatDuration(e.durationSec)}` : "";
-  return `${dir} · ${outcome}${code}${dur} · ${new Date(e.startedAt).toLocaleString()}`;
+  return `${dir} · ${outcome}${code}${dur}${e.recording ? " · recorded" : ""} · ${new Date(e.startedAt).toLocaleString()}`;
 }
 
 export async function showHistory(softphone: Softphone): Promise<string | undefined> {
@@ -38,5 +38,12 @@ export async function showHistory(softphone: Softphone): Promise<string | undefi
     { title: "Softphone: Call History", placeHolder: "Pick a call to redial it", matchOnDescription: true },
   );
   if (!pick) return;
+  const recording = pick.entry.recording;
+  if (recording) {
+    const what = await vscode.window.showQuickPick(["Redial", "Open Recording", "Reveal Recording in the File Manager"], { title: `Softphone: ${safeUiText(partyLabel(pick.entry.remote))}` });
+    if (what === "Open Recording") return void (await vscode.env.openExternal(vscode.Uri.file(recording)));
+    if (what === "Reveal Recording in the File Manager") return void (await vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(recording)));
+    if (what !== "Redial") return;
+  }
   return softphone.redial(pick.entry);
 }

@@ -25,10 +25,15 @@ export class StatusBar implements vscode.Disposable {
     this.call.command = "softphone.callActions";
   }
 
-  update(accounts: AccountView[], calls: CallView[]): void {
+  private doNotDisturb = false;
+  private liveCount = 0;
+
+  update(accounts: AccountView[], calls: CallView[], options: { doNotDisturb?: boolean } = {}): void {
+    this.doNotDisturb = options.doNotDisturb === true;
     this.renderRegistration(accounts);
     // The call that matters most: a ringing incoming one, else the newest live, else the last cleared.
     const live = calls.filter((c) => c.state !== "cleared");
+    this.liveCount = live.length;
     this.current =
       live.find((c) => c.direction === "incoming" && c.state === "ringing") ?? live[live.length - 1] ?? calls[calls.length - 1];
     this.renderCall();
@@ -49,10 +54,10 @@ export class StatusBar implements vscode.Disposable {
       this.reg.show();
       return;
     }
-    this.reg.text = `${REG_ICON[acc.state]} ${acc.label}`;
+    this.reg.text = `${REG_ICON[acc.state]} ${acc.label}${this.doNotDisturb ? " $(bell-slash) DND" : ""}`;
     const why = acc.reason ? `\n${acc.reason.message}` : "";
     const retry = acc.retryAt ? `\nretrying in ${Math.max(0, Math.round((acc.retryAt - Date.now()) / 1000))} s` : "";
-    this.reg.tooltip = `Softphone: ${acc.uri} is ${acc.state}${why}${retry}`;
+    this.reg.tooltip = `Softphone: ${acc.uri} is ${acc.state}${why}${retry}${this.doNotDisturb ? "\nDo not disturb: incoming calls are refused" : ""}`;
     this.reg.backgroundColor = acc.state === "failed" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
     this.reg.show();
   }
@@ -68,7 +73,9 @@ export class StatusBar implements vscode.Disposable {
     // While a call's quality is poor, the item says so (the tooltip has the figures).
     const poor = c.state === "incall" && c.quality?.grade === "poor";
     const transfer = transferNote(c);
-    this.call.text = `${poor ? "$(warning) " : ""}${icon} ${stateLabel(c)}${time} · ${safeUiText(callLabel(c))}${poor ? " · poor quality" : ""}${transfer ? ` · ${transfer.short}` : ""}`;
+    // Several calls (call waiting, a consultation): how many, before the one shown.
+    const count = this.liveCount > 1 ? `${this.liveCount} calls · ` : "";
+    this.call.text = `${poor ? "$(warning) " : ""}${c.recording ? "$(record) " : ""}${icon} ${count}${stateLabel(c)}${time} · ${safeUiText(callLabel(c))}${poor ? " · poor quality" : ""}${transfer ? ` · ${transfer.short}` : ""}`;
     const hint =
       c.state === "ringing" && c.direction === "incoming" ? "Click to answer or decline" : c.state === "cleared" ? "Call ended" : "Click for call actions (hang up, mute, hold, call window)";
     this.call.tooltip = [hint, c.state === "incall" && c.quality ? qualityDetail(c.quality) : "", transfer?.long ?? ""].filter(Boolean).join("\n");

@@ -20,6 +20,11 @@ export const PBX = {
   /** baresip's user (password phonepw): auto-answers, sends a 440 Hz tone, records what it hears. */
   phone: "phone",
   /**
+   * baresip's phone number: Kamailio routes exactly this E.164 user to "phone" (other forms of it,
+   * such as 030555000, get 404; completing them is the dial plan's job).
+   */
+  number: "+4930555000",
+  /**
    * sipp UAS: answer = 180, 200 OK, echoes RTP, BYE after 1.5 s / busy = 486 Busy Here /
    * unavailable = 503 Service Unavailable / early = early media: 183 with SDP and a 440 Hz tone
    * (PCMU) while ringing, 200 OK with the same SDP after 2.5 s (tone goes on), waits for our BYE

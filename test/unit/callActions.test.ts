@@ -11,7 +11,7 @@ import type { CallManager } from "../../src/calls/callManager";
 function recordingCalls(): { calls: CallManager; seen: unknown[][] } {
   const seen: unknown[][] = [];
   const rec = (name: string) => async (...args: unknown[]) => void seen.push([name, ...args]);
-  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf"), setVideo: rec("setVideo"), setCameraOff: rec("setCameraOff"), transfer: rec("transfer") };
+  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf"), setVideo: rec("setVideo"), setCameraOff: rec("setCameraOff"), transfer: rec("transfer"), setRecording: rec("setRecording") };
   return { calls: calls as unknown as CallManager, seen };
 }
 
@@ -30,6 +30,7 @@ describe("call actions", () => {
     await runCallAction(calls, { action: "transfer", callId: "c8", to: "bob" });
     await runCallAction(calls, { action: "transfer", callId: "c9", toCallId: "c10", noAnswerTimeoutMs: 5000 });
     await runCallAction(calls, { action: "transfer", voicemailOf: "carol" });
+    await runCallAction(calls, { action: "record", callId: "c11", on: true });
     assert.deepEqual(seen, [
       ["answer", "c1", {}],
       ["decline", "c2"],
@@ -43,11 +44,12 @@ describe("call actions", () => {
       ["transfer", "c8", "bob", { noAnswerTimeoutMs: undefined }],
       ["transfer", "c9", { callId: "c10" }, { noAnswerTimeoutMs: 5000 }],
       ["transfer", undefined, { voicemailOf: "carol" }, { noAnswerTimeoutMs: undefined }],
+      ["setRecording", "c11", true],
     ]);
   });
 
   it("names every action the protocol declares", () => {
-    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "camera", "decline", "dtmf", "hangup", "hold", "mute", "transfer", "video"]);
+    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "camera", "decline", "dtmf", "hangup", "hold", "mute", "record", "transfer", "video"]);
   });
 
   it("refuses malformed messages, saying what is wrong, and runs nothing", async () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { parseDialString, type DialParse, type DialTarget } from "../../src/calls/dialString";
+import { parseAccounts } from "../../src/accounts/accountConfig";
+import { parseDialString, type DialContext, type DialParse, type DialTarget } from "../../src/calls/dialString";
 
-const ctx = { domain: "example.com" };
+const ctx: DialContext = { domain: "example.com" };
 
 function ok(input: string, context = ctx): DialTarget {
   const result = parseDialString(input, context);
@@ -279,6 +280,135 @@ describe("parseDialString", () => {
         const result = parseDialString(s, ctx);
         assert.equal(typeof result.ok, "boolean");
       }
+    });
+  });
+
+  describe("with a dial plan", () => {
+    const berlin: DialContext = { domain: "example.com", dialPlan: { countryCode: "DE", areaCode: "30" } };
+    const inBerlin = (input: string) => ok(input, berlin);
+    const failsInBerlin = (input: string) => err(input, berlin);
+
+    for (const typed of ["+49 30 123456", "+4930123456", "004930123456", "0049 (30) 123-456", "030 123456", "030-123456", "123456", "12 34 56", "tel:+49-30-123456", "tel:+4930123456", "TEL:030-123456"]) {
+      it(`${JSON.stringify(typed)} is +4930123456 (DE, area code 30)`, () => {
+        assert.deepEqual(inBerlin(typed), { kind: "number", uri: "sip:+4930123456@example.com", display: "+4930123456" });
+      });
+    }
+
+    it("with and without + reach the same URI (the international prefix stands for the +)", () => {
+      assert.equal(inBerlin("+49 30 123456").uri, inBerlin("0049 30 123456").uri);
+      assert.equal(inBerlin("+44 20 7946 0000").uri, inBerlin("0044 20 7946 0000").uri);
+    });
+
+    it("short internal extensions (up to 5 digits) stay as typed, also ones that start like a prefix", () => {
+      for (const ext of ["201", "0", "00", "1000", "12345", "112", "03012"]) {
+        assert.deepEqual(inBerlin(ext), { kind: "number", uri: `sip:${ext}@example.com`, display: ext }, ext);
+      }
+    });
+
+    it("feature codes with * and # stay as typed", () => {
+      assert.equal(inBerlin("*97").uri, "sip:*97@example.com");
+      assert.equal(inBerlin("#31#0301234567").uri, "sip:%2331%230301234567@example.com");
+    });
+
+    it("foreign numbers via the country's own international prefix", () => {
+      assert.equal(inBerlin("0044 20 7946 0000").uri, "sip:+442079460000@example.com");
+      assert.equal(inBerlin("+44 20 7946 0000").uri, "sip:+442079460000@example.com");
+      assert.equal(inBerlin("001 212 555 0100").uri, "sip:+12125550100@example.com");
+    });
+
+    it("a configured international prefix is read as well", () => {
+      const plan: DialContext = { domain: "example.com", dialPlan: { countryCode: "DE", internationalPrefix: "000" } };
+      assert.equal(ok("000 44 20 7946 0000", plan).uri, "sip:+442079460000@example.com");
+      assert.equal(ok("0044 20 7946 0000", plan).uri, "sip:+442079460000@example.com", "the country's own still works");
+    });
+
+    it("a local number typed with the area code but without the trunk prefix is a local number (as dialled in Germany)", () => {
+      assert.equal(inBerlin("30123456").uri, "sip:+493030123456@example.com");
+    });
+
+    it("without an area code, an unprefixed number is read as a national number (NANP 10-digit dialling)", () => {
+      const us: DialContext = { domain: "example.com", dialPlan: { countryCode: "US" } };
+      assert.equal(ok("(212) 555-0100", us).uri, "sip:+12125550100@example.com");
+      assert.equal(ok("1 212 555 0100", us).uri, "sip:+12125550100@example.com");
+      assert.equal(ok("011 49 30 123456", us).uri, "sip:+4930123456@example.com");
+      assert.equal(ok("555 0100", { domain: "example.com", dialPlan: { countryCode: "US", areaCode: "212" } }).uri, "sip:+12125550100@example.com");
+      assert.equal(ok("212 555 0100", { domain: "example.com", dialPlan: { countryCode: "US", areaCode: "212" } }).uri, "sip:+12125550100@example.com", "a full number that doesn't fit after the area code");
+    });
+
+    it("a country whose numbers keep their leading 0 (Italy: no trunk prefix)", () => {
+      assert.equal(ok("06 1234 5678", { domain: "example.com", dialPlan: { countryCode: "IT" } }).uri, "sip:+390612345678@example.com");
+    });
+
+    it("the outbound prefix goes in front of the number as dialled from the country, never in front of extensions", () => {
+      const pbx: DialContext = { domain: "example.com", dialPlan: { countryCode: "DE", areaCode: "30", outboundPrefix: "0" } };
+      assert.deepEqual(ok("+49 30 123456", pbx), { kind: "number", uri: "sip:0030123456@example.com", display: "+4930123456" });
+      assert.equal(ok("123456", pbx).uri, "sip:0030123456@example.com");
+      assert.equal(ok("+44 20 7946 0000", pbx).uri, "sip:000442079460000@example.com");
+      assert.equal(ok("201", pbx).uri, "sip:201@example.com");
+      assert.equal(ok("*97", pbx).uri, "sip:*97@example.com");
+      const idd: DialContext = { domain: "example.com", dialPlan: { countryCode: "DE", outboundPrefix: "9", internationalPrefix: "000" } };
+      assert.equal(ok("+44 20 7946 0000", idd).uri, "sip:9000442079460000@example.com");
+    });
+
+    it("without a country only + and international-prefix numbers are completed", () => {
+      const plan: DialContext = { domain: "example.com", dialPlan: { internationalPrefix: "00" } };
+      assert.equal(ok("0049 30 123456", plan).uri, "sip:+4930123456@example.com");
+      assert.equal(ok("030 123456", plan).uri, "sip:030123456@example.com");
+      assert.equal(ok("+49 30 123456", { domain: "example.com", dialPlan: {} }).uri, "sip:+4930123456@example.com");
+    });
+
+    it("numbers that can't be phone numbers get a sentence naming how they were read", () => {
+      assert.match(failsInBerlin("+49 1"), /"\+49 1" is too short for a phone number \(read as \+491\)\./);
+      assert.match(failsInBerlin("+999 123 456"), /doesn't start with a country code that exists \(read as \+999123456\)/);
+      assert.match(failsInBerlin("0049 12"), /too short for a phone number in Germany \(read as \+4912\)/);
+      assert.match(failsInBerlin("1234567890123456789"), /too long for a phone number in Germany/);
+      assert.match(failsInBerlin("+1 555 0100"), /too short/);
+    });
+
+    it("the checks before the dial plan still apply", () => {
+      assert.match(failsInBerlin("tel:+49-30-123456;ext=1"), /only plain numbers/);
+      assert.match(failsInBerlin("030 12+3456"), /can only come first/);
+      assert.match(failsInBerlin("030 CALL ME"), /mixes letters/);
+      assert.match(failsInBerlin("030,123456"), /"," can't appear/);
+    });
+
+    it("user names and sip: addresses are untouched", () => {
+      assert.equal(inBerlin("alice").uri, "sip:alice@example.com");
+      assert.equal(inBerlin("sip:030123456@other.example").uri, "sip:030123456@other.example");
+      assert.equal(inBerlin("123456@other.example").uri, "sip:123456@other.example");
+    });
+
+    it("tolerates a malformed dial plan from an untyped caller", () => {
+      for (const dialPlan of [null, "DE", { countryCode: "XX" }, { countryCode: 49, areaCode: ["30"] }, { outboundPrefix: "+0", internationalPrefix: "x" }]) {
+        const result = parseDialString("030 123456", { domain: "example.com", dialPlan } as unknown as DialContext);
+        assert.equal(typeof result.ok, "boolean");
+      }
+    });
+
+    it("the plan from the account setting is what dialling uses", () => {
+      const { accounts, errors } = parseAccounts([{ id: "a", server: "wss://x.example", uri: "sip:a@x.example", dialPlan: { countryCode: "de", areaCode: " 30 ", outboundPrefix: "" } }]);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(accounts[0]!.dialPlan, { countryCode: "DE", areaCode: "30" });
+      assert.equal(ok("123456", { domain: "x.example", dialPlan: accounts[0]!.dialPlan }).uri, "sip:+4930123456@x.example");
+    });
+
+    it("the account setting refuses a bad dial plan with one sentence per field, naming the setting", () => {
+      const errorsOf = (dialPlan: unknown) => parseAccounts([{ id: "a", server: "wss://x.example", uri: "sip:a@x.example", dialPlan }]);
+      assert.deepEqual(errorsOf("DE").errors, ['softphone.accounts[0].dialPlan: expected a dial plan object ({ "countryCode": "DE", ... }), got the text "DE".']);
+      const bad = errorsOf({ countryCode: "Germany", outboundPrefix: "+0", internationalPrefix: 0, areaCode: "030 " + "1".repeat(10) });
+      assert.equal(bad.accounts.length, 0, "the account is left out");
+      assert.deepEqual(bad.errors, [
+        'softphone.accounts[0].dialPlan.countryCode: "Germany" is not a two-letter country code (ISO 3166) the phone-number library knows, such as "DE" or "US".',
+        'softphone.accounts[0].dialPlan.outboundPrefix: "+0" must be 1-8 digits (0-9, no spaces or "+"), such as "0".',
+        "softphone.accounts[0].dialPlan.internationalPrefix: expected a string, got number 0.",
+        'softphone.accounts[0].dialPlan.areaCode: "030 1111111111" must be 1-8 digits (0-9, no spaces or "+"), such as "30".',
+      ]);
+      assert.deepEqual(errorsOf({ countryCode: "XX" }).errors, ['softphone.accounts[0].dialPlan.countryCode: "XX" is not a two-letter country code (ISO 3166) the phone-number library knows, such as "DE" or "US".']);
+      assert.deepEqual(errorsOf({ areaCode: "30", outboundPrefix: "0" }).errors, [
+        "softphone.accounts[0].dialPlan.areaCode: needs softphone.accounts[0].dialPlan.countryCode (the country the area code belongs to).",
+        "softphone.accounts[0].dialPlan.outboundPrefix: needs softphone.accounts[0].dialPlan.countryCode (numbers after the prefix are written as dialled from that country).",
+      ]);
+      assert.equal(errorsOf({}).accounts[0]!.dialPlan, undefined, "an empty plan is no plan");
     });
   });
 });

@@ -26,6 +26,11 @@ describe("call window tone", () => {
     const calls = [call("1", "outgoing", "ringing"), call("2", "outgoing", "ringing")];
     assert.equal(chooseTone(calls, false, (id) => id === "1"), "ringback");
   });
+  it("a call ringing while we talk in another gets the soft call-waiting tone, not the full ring", () => {
+    assert.equal(chooseTone([call("1", "outgoing", "incall"), call("2", "incoming", "ringing")], true, () => false), "waiting");
+    const held = { ...call("1", "outgoing", "incall"), held: true };
+    assert.equal(chooseTone([held, call("2", "incoming", "ringing")], true, () => false), "ring");
+  });
   it("the incoming ring wins over everything", () => {
     assert.equal(chooseTone([call("1", "outgoing", "ringing")], true, (id) => id === "1"), "ring");
   });

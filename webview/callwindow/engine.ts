@@ -14,6 +14,7 @@ import { DeviceTest } from "./deviceTest";
 import type { PreparedPeer } from "./ice";
 import { MediaSession, type SessionView } from "./mediaSession";
 import { RemotePlayback } from "./playback";
+import { SessionRecorder } from "./recorder";
 import { Prewarm } from "./prewarm";
 import { TonePlayer } from "./tones";
 import { chooseTone } from "./toneChoice";
@@ -35,6 +36,8 @@ export function createEngine() {
   const mediaError = writable<string | undefined>(undefined);
 
   const sessions = new Map<string, MediaSession>();
+  /** Sessions being recorded. */
+  const recorders = new Map<string, SessionRecorder>();
   /** Per session: the far end's audio, playing (created with its first remote audio track). */
   const playbacks = new Map<string, RemotePlayback>();
   const tones = new TonePlayer();
@@ -123,6 +126,7 @@ export function createEngine() {
 
   /** One session's media gone: its peer connection, its track clones, its meter and tiles. */
   function closeSession(sessionId: string): void {
+    stopRecording(sessionId); // its last piece goes out even as the session closes
     sessions.get(sessionId)?.close();
     sessions.delete(sessionId);
     playbacks.get(sessionId)?.dispose();
@@ -194,6 +198,25 @@ export function createEngine() {
     return s;
   }
 
+  function startRecording(sessionId: string): void {
+    const s = sessions.get(sessionId);
+    if (!s || recorders.has(sessionId)) return;
+    try {
+      const recorder = new SessionRecorder(s.localAudioTrack, s.remoteAudio, (piece) => rpc.notify("media.recording", { sessionId, ...piece }));
+      s.onLocalAudioChanged = (track) => recorder.useLocal(track);
+      recorders.set(sessionId, recorder);
+    } catch (err) {
+      tellError(sessionId, new Error(`recording could not start: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+
+  function stopRecording(sessionId: string): void {
+    recorders.get(sessionId)?.stop();
+    recorders.delete(sessionId);
+    const s = sessions.get(sessionId);
+    if (s) s.onLocalAudioChanged = undefined;
+  }
+
   function playbackOf(s: MediaSession): RemotePlayback {
     let p = playbacks.get(s.id);
     if (!p) {
@@ -263,6 +286,10 @@ export function createEngine() {
     if (warm && sessions.size === 0) prewarm.replenish();
   });
   rpc.on("media.mute", ({ sessionId, muted }) => sessions.get(sessionId)?.setMuted(!!muted));
+  rpc.on("media.record", ({ sessionId, on }) => {
+    if (on) startRecording(String(sessionId));
+    else stopRecording(String(sessionId));
+  });
   rpc.on("media.camera", ({ sessionId, off }) => {
     sessions.get(sessionId)?.setCameraOff(!!off).catch((err) => tellError(sessionId, err));
   });

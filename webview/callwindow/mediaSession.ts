@@ -108,6 +108,7 @@ export class MediaSession {
     await sender?.replaceTrack(next);
     this.devices.microphone.drop(this.mic);
     this.mic = next;
+    this.onLocalAudioChanged?.(next);
   }
 
   /** The camera moved to another device: the same, for video (and the preview). */
@@ -127,6 +128,14 @@ export class MediaSession {
   get id(): string {
     return this.session.id;
   }
+
+  /** The audio we send (the microphone clone; disabled while muted), for recording. */
+  get localAudioTrack(): MediaStreamTrack | undefined {
+    return this.mic;
+  }
+
+  /** Told when the microphone clone changes (device switch): a recorder follows it. */
+  onLocalAudioChanged: ((track: MediaStreamTrack | undefined) => void) | undefined;
 
   /** The far end's audio has arrived (early media, or the call's). */
   get audioArrived(): boolean {
@@ -197,7 +206,7 @@ export class MediaSession {
 
   /** The session's figures now; `report` when the caller already has one. */
   async stats(report?: RTCStatsReport): Promise<MediaStats> {
-    report ??= await this.pc.getStats();
+    report ??= await watchdog("getStats", this.pc.getStats());
     const out: MediaStats = { sessionId: this.id, bytesSent: 0, bytesReceived: 0, packetsReceived: 0, inboundLevel: 0, outboundLevel: 0 };
     const codecs = new Map<string, string>();
     let inboundCodec: string | undefined;
@@ -388,7 +397,7 @@ export class MediaSession {
   /** Every second: the figures plus quality over that second, to the page and the host. */
   private async reportStats(): Promise<void> {
     try {
-      const report = await this.pc.getStats();
+      const report = await watchdog("getStats", this.pc.getStats());
       const now = Date.now();
       const { quality, snapshot } = summarizeStats([...report.values()], this.snapshot, now);
       this.snapshot = snapshot;

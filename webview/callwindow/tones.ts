@@ -4,10 +4,12 @@
 // stops at once when the call is answered (not at the end of its burst), and between tones the
 // context is suspended, so an idle call window keeps no audio output busy.
 
+import type { Tone } from "./toneChoice";
+
 export class TonePlayer {
   private ctx: AudioContext | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private kind: "ring" | "ringback" | undefined;
+  private kind: Tone | undefined;
   private output: GainNode | undefined;
   private idle: ReturnType<typeof setTimeout> | undefined;
 
@@ -21,21 +23,23 @@ export class TonePlayer {
   }
 
   /** What is playing now (for the page's debug hook and tests). */
-  get playing(): "ring" | "ringback" | undefined {
+  get playing(): Tone | undefined {
     return this.kind;
   }
 
-  set(kind: "ring" | "ringback" | undefined): void {
+  set(kind: Tone | undefined): void {
     if (kind === this.kind) return;
     this.stop();
     this.kind = kind;
     if (!kind) return;
-    const burst = () => this.burst(kind === "ring" ? 0.25 : 0.08);
+    // Call waiting: two short quiet beeps every 5 s, so the call in progress stays audible.
+    const burst =
+      kind === "waiting" ? () => this.burst(0.05, [440], 0.15, 2) : () => this.burst(kind === "ring" ? 0.25 : 0.08, [440, 480], 2, 1);
     burst();
-    this.timer = setInterval(burst, 6000);
+    this.timer = setInterval(burst, kind === "waiting" ? 5000 : 6000);
   }
 
-  private burst(volume: number): void {
+  private burst(volume: number, frequencies: number[], seconds: number, repeats: number): void {
     try {
       if (!this.ctx) {
         this.ctx = new AudioContext();
@@ -49,14 +53,17 @@ export class TonePlayer {
       gain.gain.value = volume;
       gain.connect(ctx.destination);
       this.output = gain;
-      for (const f of [440, 480]) {
-        const osc = ctx.createOscillator();
-        osc.frequency.value = f;
-        osc.connect(gain);
-        osc.start();
-        osc.stop(ctx.currentTime + 2);
+      for (let r = 0; r < repeats; r++) {
+        const start = ctx.currentTime + r * seconds * 2;
+        for (const f of frequencies) {
+          const osc = ctx.createOscillator();
+          osc.frequency.value = f;
+          osc.connect(gain);
+          osc.start(start);
+          osc.stop(start + seconds);
+        }
       }
-      this.idle = setTimeout(() => this.suspend(), 2100);
+      this.idle = setTimeout(() => this.suspend(), (repeats * seconds * 2 + 0.1) * 1000);
     } catch {
       /* audio output unavailable: the visual indicator still shows */
     }
