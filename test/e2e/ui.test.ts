@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Frame, Page } from "playwright-core";
 import { PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
@@ -331,5 +331,50 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await sleep(300);
     const wav = wavStats(rec);
     assert.ok(wav.seconds > 2 && wav.rms > 0.005, `baresip heard carol (rms ${wav.rms.toFixed(4)} over ${wav.seconds.toFixed(1)} s)`);
+  });
+
+  /** Every recording under the code-server run folder (the extension's storage lives there). */
+  function recordings(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith(".webm") && p.includes("recordings")) out.push(p);
+      }
+    };
+    walk(join(runDir, "code-server"));
+    return out;
+  }
+
+  it("recording started and stopped from the call window: the call shows REC, the file holds both directions", async () => {
+    const win = callWindow!;
+    const before = new Set(recordings());
+    await harness.runCommand(page, "Softphone: Dial…");
+    await quickInput(PBX.phone);
+    const card = 'section.call[data-state="incall"]:has(strong:has-text("phone"))';
+    await win.locator(card).waitFor({ timeout: 30000 });
+    await win.locator(`${card} [data-testid=record]`).click();
+    await win.locator(`${card} [data-testid=recording]`).waitFor({ timeout: 5000 });
+    await page.locator("#workbench\\.parts\\.statusbar .statusbar-item:has(.codicon-record)").first().waitFor({ timeout: 5000 });
+    await sleep(3500);
+    await win.locator(`${card} [data-testid=record]`, { hasText: "Stop recording" }).click();
+    await win.locator(`${card} [data-testid=recording]`).waitFor({ state: "detached", timeout: 5000 });
+    const file = await waitFor("the recording file", () => recordings().find((f) => !before.has(f) && statSync(f).size > 1000), 10000, 200);
+    await harness.runCommand(page, "Softphone: Hang Up");
+    const decoded = await win.evaluate(async (b64) => {
+      const bytes = Uint8Array.from((globalThis as any).atob(b64) as string, (c) => c.charCodeAt(0));
+      const audio = await new (globalThis as any).OfflineAudioContext(2, 48000, 48000).decodeAudioData(bytes.buffer);
+      const rms = (ch: number) => {
+        const d: Float32Array = audio.getChannelData(ch);
+        let sum = 0;
+        for (const v of d) sum += v * v;
+        return Math.sqrt(sum / Math.max(1, d.length));
+      };
+      return { channels: audio.numberOfChannels as number, seconds: audio.duration as number, left: rms(0), right: rms(1) };
+    }, readFileSync(file).toString("base64"));
+    assert.equal(decoded.channels, 2);
+    assert.ok(decoded.seconds > 2.5, `the recording lasts (${decoded.seconds.toFixed(1)} s)`);
+    assert.ok(decoded.left > 0.003 && decoded.right > 0.01, `both directions are in it (left ${decoded.left.toFixed(4)}, right ${decoded.right.toFixed(4)})`);
   });
 });
