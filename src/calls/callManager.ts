@@ -59,6 +59,8 @@ export interface CallManagerOptions {
 }
 
 const DEFAULT_MAX_RINGING_INCOMING = 4;
+/** Sends of one re-INVITE when the far end answers 491 or 500 (it asks us to try again). */
+const REINVITE_TRIES = 3;
 /** How long the last piece of a recording may take to arrive before its file is closed anyway. */
 const RECORDING_FINISH_GRACE_MS = 5000;
 
@@ -284,7 +286,7 @@ export class CallManager {
    * still received (the caller chose to send it) and the camera stays off until the user turns
    * it on.
    */
-  async answer(callId?: string, opts: { video?: boolean } = {}): Promise<void> {
+  async answer(callId?: string, opts: { video?: boolean; holdOthers?: boolean } = {}): Promise<void> {
     const call = this.pick(callId, "ringing-incoming");
     if (!call || call.direction !== "incoming" || call.state !== "ringing") throw new Error("there is no ringing call to answer");
     const invitation = call.session as Invitation;
@@ -292,8 +294,9 @@ export class CallManager {
     invitation.sessionDescriptionHandlerOptionsReInvite = this.sdhOptions(call);
     this._onDidChange.fire();
     try {
-      // Call waiting: answering one call puts the call in progress on hold.
-      await this.holdOthers(call);
+      // Call waiting: answering one call puts the call in progress on hold (not when the call
+      // replaces another: that one ends, and the others are the user's business).
+      if (opts.holdOthers !== false) await this.holdOthers(call);
       await this.options.media.ensureWindow();
       if (call.cleared) return;
       await invitation.accept({ sessionDescriptionHandlerOptions: this.sdhOptions(call) });
@@ -460,17 +463,30 @@ export class CallManager {
   private async reinvite(call: Call, override: { hold?: boolean }, what: string): Promise<void> {
     const session = call.session!;
     session.sessionDescriptionHandlerOptionsReInvite = { ...this.sdhOptions(call), ...override } as SoftphoneSdhOptions;
-    try {
-      await new Promise<void>((resolve, reject) => {
+    const send = () =>
+      new Promise<void>((resolve, reject) => {
         session
           .invite({
             requestDelegate: {
               onAccept: () => resolve(),
-              onReject: (r) => reject(new Error(`${what} refused: ${r.message.statusCode} ${r.message.reasonPhrase}`)),
+              onReject: (r) => reject(Object.assign(new Error(`${what} refused: ${r.message.statusCode} ${r.message.reasonPhrase}`), { statusCode: r.message.statusCode })),
             },
           })
           .catch(reject);
       });
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await send();
+          break;
+        } catch (err) {
+          // 491 (glare, RFC 3261 14.1) and 500 (a re-INVITE that crossed the initial ACK,
+          // RFC 5407) mean "try again shortly", not "no".
+          const code = (err as { statusCode?: number }).statusCode;
+          if ((code !== 491 && code !== 500) || attempt >= REINVITE_TRIES || call.cleared) throw err;
+          await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+        }
+      }
     } catch (err) {
       this.syncReinviteOptions(call);
       throw err;
@@ -597,7 +613,7 @@ export class CallManager {
     replaced.endedLocally = true;
     replaced.setReason("transferred", 200, "Replaced by a transferred call");
     this.options.log.info(`call ${replaced.id}: replaced by ${call.id} from ${identity.uri.toString()}`);
-    this.answer(call.id, { video: replaced.videoMode === "send" }).catch((err) => this.options.log.warn(`call ${call.id}: taking over ${replaced.id} failed: ${messageOf(err)}`));
+    this.answer(call.id, { video: replaced.videoMode === "send", holdOthers: false }).catch((err) => this.options.log.warn(`call ${call.id}: taking over ${replaced.id} failed: ${messageOf(err)}`));
   }
 
   /** The call that replaces another is up: the other ends (transferee side), and we say so. */

@@ -328,7 +328,7 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
       const withPhone = await frame.locator('li.call[data-testid="call-incall"]', { hasText: "phone" }).count();
       const withAlice = await frame.locator('li.call[data-testid="call-incall"]', { hasText: "alice" }).count();
       return withPhone === 1 && withAlice === 0;
-    }, 20000, 250);
+    }, 40000, 250);
     await sleep(2500);
     await harness.runCommand(page, "Softphone: Hang Up");
     const rec = await waitFor("baresip's recording of the call it was transferred into", () => pbx.receivedRecordings().length > before && pbx.receivedRecordings().at(-1), 15000);

@@ -171,8 +171,17 @@ export class MediaSession {
     return type === "answer" ? { negotiated: this.settle() } : {};
   }
 
+  /**
+   * Undo our offer that the far end refused. The transceivers' wished directions (set for that
+   * offer, e.g. sendonly for hold) go back to what is negotiated, so the refused change does not
+   * ride along with the next offer or answer.
+   */
   async rollback(): Promise<void> {
     if (this.pc.signalingState !== "stable") await this.pc.setLocalDescription({ type: "rollback" });
+    for (const t of this.pc.getTransceivers()) {
+      const current = t.currentDirection;
+      if (current && current !== "stopped" && t.direction !== "stopped") t.direction = current;
+    }
   }
 
   setMuted(muted: boolean): void {
