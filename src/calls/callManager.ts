@@ -19,6 +19,7 @@ import { parseDialString } from "./dialString";
 import { callerIdentity, remoteParty } from "./remoteParty";
 import { dtmfProblem } from "./dtmf";
 import { messageOf } from "../util/text";
+import { refuseCrossingReinvites, reinviteBlocked } from "../sip/reinviteCollisions";
 import { voicemailUri } from "./transfer";
 import type { RecordingFiles } from "./recordings";
 import { Transfers, type TransferOptions, type TransferTarget } from "./transfers";
@@ -59,8 +60,8 @@ export interface CallManagerOptions {
 }
 
 const DEFAULT_MAX_RINGING_INCOMING = 4;
-/** Sends of one re-INVITE when the far end answers 491 or 500 (it asks us to try again). */
-const REINVITE_TRIES = 3;
+/** Sends of one re-INVITE when it must wait for another (491, 500, or a transaction still open here). */
+const REINVITE_TRIES = 5;
 /** How long the last piece of a recording may take to arrive before its file is closed anyway. */
 const RECORDING_FINISH_GRACE_MS = 5000;
 
@@ -462,9 +463,12 @@ export class CallManager {
   /** Send a re-INVITE with the call's current wishes (plus `override`); resolves once accepted. */
   private async reinvite(call: Call, override: { hold?: boolean }, what: string): Promise<void> {
     const session = call.session!;
-    session.sessionDescriptionHandlerOptionsReInvite = { ...this.sdhOptions(call), ...override } as SoftphoneSdhOptions;
-    const send = () =>
-      new Promise<void>((resolve, reject) => {
+    const send = async (): Promise<void> => {
+      const blocked = reinviteBlocked(session);
+      if (blocked) throw Object.assign(new Error(`${what} must wait: ${blocked}`), { mustWait: true });
+      // Set per attempt: while we wait, the far end's re-INVITEs are answered as things stand.
+      session.sessionDescriptionHandlerOptionsReInvite = { ...this.sdhOptions(call), ...override } as SoftphoneSdhOptions;
+      await new Promise<void>((resolve, reject) => {
         session
           .invite({
             requestDelegate: {
@@ -472,19 +476,32 @@ export class CallManager {
               onReject: (r) => reject(Object.assign(new Error(`${what} refused: ${r.message.statusCode} ${r.message.reasonPhrase}`), { statusCode: r.message.statusCode })),
             },
           })
-          .catch(reject);
+          .catch(async (err) => {
+            // sip.js made our offer, then found a transaction still open and did not send it:
+            // take the offer back, or the peer connection would wait for its answer for ever.
+            const unsent = /ongoing re-INVITE/i.test(messageOf(err));
+            if (unsent) await session.sessionDescriptionHandler?.rollbackDescription?.().catch(() => undefined);
+            reject(unsent || /Reinvite in progress/i.test(messageOf(err)) ? Object.assign(err, { mustWait: true }) : err);
+          });
       });
+    };
+    const started = Date.now();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
           await send();
+          this.options.log.info(`call ${call.id}: ${what} accepted after ${Date.now() - started} ms (attempt ${attempt})`);
           break;
         } catch (err) {
           // 491 (glare, RFC 3261 14.1) and 500 (a re-INVITE that crossed the initial ACK,
-          // RFC 5407) mean "try again shortly", not "no".
+          // RFC 5407) mean "try again shortly", not "no"; so does a transaction of either side
+          // still open here (see reinviteCollisions.ts), only sooner.
           const code = (err as { statusCode?: number }).statusCode;
-          if ((code !== 491 && code !== 500) || attempt >= REINVITE_TRIES || call.cleared) throw err;
-          await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+          const mustWait = (err as { mustWait?: boolean }).mustWait === true;
+          this.options.log.info(`call ${call.id}: ${what} attempt ${attempt} failed after ${Date.now() - started} ms: ${messageOf(err)}`);
+          if ((code !== 491 && code !== 500 && !mustWait) || attempt >= REINVITE_TRIES || call.cleared) throw err;
+          this.syncReinviteOptions(call);
+          await new Promise((r) => setTimeout(r, mustWait ? 100 + Math.random() * 200 : 300 + Math.random() * 700));
         }
       }
     } catch (err) {
@@ -652,6 +669,7 @@ export class CallManager {
   }
 
   private watchSession(call: Call, session: Inviter | Invitation): void {
+    refuseCrossingReinvites(session);
     // A REFER from the party of this call: we are the transferee.
     session.delegate = { ...session.delegate, onRefer: (referral) => this.referred(call, referral) };
     session.stateChange.addListener((s) => {

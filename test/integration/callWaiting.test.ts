@@ -67,6 +67,24 @@ describe("call waiting, swap and do not disturb (alice with baresip, then bob ca
     await assertSilent(waiting.id, "alice's call with bob, now on hold");
   });
 
+  it("both ends of one call hold and resume back to back and at once (a re-INVITE crossing another is retried, not lost)", async () => {
+    const { waiting, bobLeg } = await waitingCall();
+    await phone().calls.answer(waiting.id);
+    await waitCallState(phone(), bobLeg, "incall");
+    const held = (id: string) => callView(phone(), id)?.held;
+    for (let round = 1; round <= 3; round++) {
+      // Back to back: alice's re-INVITE goes out while bob's is still being acknowledged.
+      await phone().calls.setHeld(bobLeg, true);
+      await phone().calls.setHeld(waiting.id, true);
+      assert.deepEqual([held(bobLeg), held(waiting.id)], [true, true], `round ${round}: both ends held`);
+      // At once: the two re-INVITEs cross (glare, 491) and are sent again.
+      await Promise.all([phone().calls.setHeld(bobLeg, false, { exclusive: false }), phone().calls.setHeld(waiting.id, false, { exclusive: false })]);
+      assert.deepEqual([held(bobLeg), held(waiting.id)], [false, false], `round ${round}: both ends resumed`);
+    }
+    await assertAudioArrives(phone(), waiting.id, "alice (bob, after the crossing re-INVITEs)");
+    await assertAudioArrives(phone(), bobLeg, "bob (alice, after the crossing re-INVITEs)");
+  });
+
   it("declining a waiting call tells the caller busy (486); the call in progress goes on", async () => {
     const { first, waiting, bobLeg } = await waitingCall();
     await phone().calls.decline(waiting.id);

@@ -44,7 +44,7 @@ export async function startPhoneBench(name: string, accounts: AccountConfig[], o
   const pbx = await startPbx(join(runDir, "pbx"));
   const browser = await launchBrowser(runDir);
   const pages: Page[] = [];
-  const log = options.log ?? { ...consoleLogger(`it-${name}`), info: () => undefined };
+  const log = options.log ?? (process.env.PHONE_LOG ? consoleLogger(`it-${name}`) : { ...consoleLogger(`it-${name}`), info: () => undefined });
   const phone = new Softphone({
     log,
     historyDir: join(runDir, "history"),
