@@ -11,6 +11,7 @@ import type { CallAction } from "./protocol/callActions";
 import type { SoftphoneState } from "./protocol/model";
 import { Softphone } from "./softphone";
 import { registerCommands } from "./ui/commands";
+import { confirmTransfer } from "./ui/confirmTransfer";
 import { showIncomingCall } from "./ui/incomingCall";
 import { SidebarViewProvider, SIDEBAR_VIEW_ID } from "./ui/sidebarView";
 import { StatusBar } from "./ui/statusBar";
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       save: async (choices) => context.globalState.update(DEVICE_CHOICES_KEY, choices),
     },
     audioProcessing: readAudioProcessing,
+    confirmTransfer,
   });
   phone = softphone;
 

@@ -13,4 +13,6 @@ export interface SoftphoneSettings {
   recordingFolder?: string;
   /** Incoming calls are refused with 486 and recorded as missed. */
   doNotDisturb?: boolean;
+  /** Ask the user before following the other party's REFER (softphone.transfer.askFirst). */
+  askBeforeTransfer?: boolean;
 }

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import type { AccountConfig } from "./accounts/accountConfig";
 import { runCallAction } from "./calls/callActions";
-import { CallManager } from "./calls/callManager";
+import { CallManager, type CallManagerOptions } from "./calls/callManager";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
@@ -41,6 +41,11 @@ export interface SoftphoneOptions {
   maxRingingIncoming?: number;
   /** Default folder for recordings (the extension: its global storage); the setting wins. */
   recordingsDir?: string;
+  /**
+   * Asks the user whether to follow the other party's REFER, when softphone.transfer.askFirst
+   * is on (VS Code: a notification; without one the transfer is refused).
+   */
+  confirmTransfer?: CallManagerOptions["confirmTransfer"];
   /** Test hook: see CallManagerOptions.transferTiming. */
   transferTiming?: { firstNotifyMs?: number; finalNotifyMs?: number };
   /** Call window port (see CallWindowServerOptions.port); default DEFAULT_CALL_WINDOW_PORT. */
@@ -99,6 +104,8 @@ export class Softphone {
       transferTiming: options.transferTiming,
       recordings: this.recordings,
       recordAll: () => options.settings().recordAllCalls === true,
+      confirmTransfer: (request) =>
+        options.settings().askBeforeTransfer === true ? (options.confirmTransfer?.(request) ?? Promise.resolve(false)) : Promise.resolve(true),
     });
     this.accounts = new AccountPool({
       log: options.log,

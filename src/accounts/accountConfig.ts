@@ -3,6 +3,7 @@
 // left out while the others keep working, and nothing secret is ever copied or echoed back.
 import { isSupportedCountry } from "libphonenumber-js";
 import { parseSipUri } from "../sip/sipUri";
+import type { AutoAnswerMode } from "../calls/autoAnswer";
 import { quoteForMessage } from "../util/text";
 
 /**
@@ -38,6 +39,14 @@ export interface AccountConfig {
   voicemail?: string;
   /** Completes and writes phone numbers typed for this account; without it they are dialled as typed. */
   dialPlan?: DialPlan;
+  /**
+   * Answer incoming calls without the user: "always" (every call that arrives while no other is
+   * in progress) or "hinted" (only calls whose INVITE asks to be, see calls/autoAnswer.ts).
+   * Absent: off, and callers' hints are ignored.
+   */
+  autoAnswer?: AutoAnswerMode;
+  /** Seconds an "always" call rings before it is answered (a caller's hint wins). Default 0. */
+  autoAnswerDelaySeconds?: number;
 }
 
 export interface ParsedAccounts {
@@ -50,6 +59,7 @@ const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const ICE_SCHEMES = ["stun:", "turn:", "turns:"];
 /** Dial-plan prefixes and area codes: a few digits (longer ones are surely a mistake). */
 const DIGITS = /^[0-9]{1,8}$/;
+const AUTO_ANSWER_MODES = ["off", "always", "hinted", ""];
 
 type IceServer = NonNullable<AccountConfig["iceServers"]>[number];
 type Json = Record<string, unknown>;
@@ -118,6 +128,14 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
     accountErrors.push(`${path}.voicemail: ${quote(voicemail)} is not a sip: URI or a pattern such as sip:vm-{user}@{domain}.`);
   }
   const dialPlan = has(item, "dialPlan") && item.dialPlan !== undefined ? parseDialPlan(item.dialPlan, `${path}.dialPlan`, accountErrors) : undefined;
+  const autoAnswer = optionalString(item, "autoAnswer", path, accountErrors)?.trim();
+  if (autoAnswer !== undefined && !AUTO_ANSWER_MODES.includes(autoAnswer)) {
+    accountErrors.push(`${path}.autoAnswer: ${quote(autoAnswer)} must be "off", "always" or "hinted" (only calls that ask to be answered).`);
+  }
+  const autoAnswerDelay = optionalNumber(item, "autoAnswerDelaySeconds", path, accountErrors);
+  if (autoAnswerDelay !== undefined && !(Number.isInteger(autoAnswerDelay) && autoAnswerDelay >= 0 && autoAnswerDelay <= 60)) {
+    accountErrors.push(`${path}.autoAnswerDelaySeconds: ${autoAnswerDelay} must be a whole number of seconds from 0 to 60.`);
+  }
 
   if (id === undefined || server === undefined || uri === undefined) return undefined;
   const account: AccountConfig = {
@@ -133,6 +151,8 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
   if (iceServers !== undefined) account.iceServers = iceServers;
   if (voicemail !== undefined && voicemail.trim() !== "") account.voicemail = voicemail.trim();
   if (dialPlan !== undefined && Object.keys(dialPlan).length > 0) account.dialPlan = dialPlan;
+  if (autoAnswer === "always" || autoAnswer === "hinted") account.autoAnswer = autoAnswer;
+  if (autoAnswerDelay !== undefined) account.autoAnswerDelaySeconds = autoAnswerDelay;
   return account;
 }
 
@@ -271,6 +291,14 @@ function optionalString(item: Json, field: string, path: string, errors: string[
   const value = item[field];
   if (typeof value === "string") return value;
   errors.push(`${path}.${field}: expected a string, got ${describeType(value)}.`);
+  return undefined;
+}
+
+function optionalNumber(item: Json, field: string, path: string, errors: string[]): number | undefined {
+  if (!has(item, field) || item[field] === undefined) return undefined;
+  const value = item[field];
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  errors.push(`${path}.${field}: expected a number, got ${describeType(value)}.`);
   return undefined;
 }
 

@@ -21,6 +21,7 @@ export function readSettings(): SoftphoneSettings {
     defaultAccountId: c.get<string>("defaultAccount") || undefined,
     sipTrace: c.get<boolean>("sipTrace", false) === true,
     doNotDisturb: c.get<boolean>("doNotDisturb", false) === true,
+    askBeforeTransfer: c.get<boolean>("transfer.askFirst", false) === true,
     recordAllCalls: c.get<boolean>("recording.recordAll", false) === true,
     recordingFolder: absoluteOrUndefined(c.get<string>("recording.folder", "")),
     dtmfMode: dtmf === "info" ? "info" : "rfc4733",

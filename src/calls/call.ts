@@ -37,6 +37,8 @@ export class Call {
   transfer: TransferAttempt | undefined;
   /** This call takes over another (we are the transferee, or the target of a Replaces). */
   replacesCallId: string | undefined;
+  /** Mixed with our other calls in a local conference (see LocalConference). */
+  inConference = false;
   /** Tail of this call's ordered history writes. */
   historyWritten: Promise<void> = Promise.resolve();
 
@@ -105,6 +107,7 @@ export class Call {
     if (this.transfer) v.transfer = this.transfer.view();
     if (this.replacesCallId) v.replacesCallId = this.replacesCallId;
     if (this.recording) v.recording = true;
+    if (this.inConference) v.conference = true;
     if (this.hasVideo) v.video = { mode: this.videoMode, sending: this.videoSending, receiving: this.videoReceiving, cameraOff: this.cameraOff };
     return v;
   }

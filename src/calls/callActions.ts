@@ -22,6 +22,7 @@ const ACTIONS: { [K in CallActionName]: ActionSpec<K> } = {
   video: { params: (raw) => ({ on: flag(raw, "on") }), run: (calls, id, p) => calls.setVideo(id, p.on) },
   camera: { params: (raw) => ({ off: flag(raw, "off") }), run: (calls, id, p) => calls.setCameraOff(id, p.off) },
   record: { params: (raw) => ({ on: flag(raw, "on") }), run: (calls, id, p) => calls.setRecording(id, p.on) },
+  conference: { params: conferenceParams, run: (calls, id, p) => calls.setConference(id, p.on, p.with) },
   transfer: {
     params: transferParams,
     run: async (calls, id, p) => {
@@ -101,4 +102,14 @@ function text(fields: Fields, key: string): string {
   const v = own(fields, key);
   if (typeof v !== "string") throw new Error(`${String(fields.action)}: ${key} must be text`);
   return v;
+}
+
+function conferenceParams(raw: Fields): CallActionParams["conference"] {
+  const on = flag(raw, "on");
+  const others = own(raw, "with");
+  if (others === undefined) return { on };
+  if (!Array.isArray(others) || others.length === 0 || others.length > 8 || !others.every((id) => typeof id === "string")) {
+    throw new Error("conference: with must be a list of up to 8 call ids");
+  }
+  return { on, with: others as string[] };
 }

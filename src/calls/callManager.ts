@@ -8,8 +8,7 @@ import type { HistoryStore } from "../history/historyStore";
 import type { MediaPort } from "../media/mediaPort";
 import { RemoteSessionDescriptionHandler, type SoftphoneSdhOptions } from "../media/remoteSdh";
 import type { MediaStats, Negotiated, VideoMode } from "../protocol/callWindow";
-import type { CallSetupTimings } from "../protocol/model";
-import type { CallView, ClearReason } from "../protocol/model";
+import type { CallSetupTimings, CallView, ClearReason, RemoteParty, TransferView } from "../protocol/model";
 import type { SipAccount } from "../sip/sipAccount";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
@@ -18,17 +17,20 @@ import { clearReasonForStatus, historyOutcome } from "./callState";
 import { parseDialString } from "./dialString";
 import { callerIdentity, remoteParty } from "./remoteParty";
 import { dtmfProblem } from "./dtmf";
-import { messageOf } from "../util/text";
+import { messageOf, quoteForMessage } from "../util/text";
 import { refuseCrossingReinvites, reinviteBlocked } from "../sip/reinviteCollisions";
 import { voicemailUri } from "./transfer";
 import type { RecordingFiles } from "./recordings";
 import { Transfers, type TransferOptions, type TransferTarget } from "./transfers";
-import type { TransferView } from "../protocol/model";
+import { LocalConference } from "./conference";
+import { answerAfterHint, autoAnswerDelay } from "./autoAnswer";
 
 /** The media side as the call layer needs it: SDP + the window's lifecycle. */
 export interface CallMedia extends MediaPort {
   /** Start or stop recording a session (the window sends the pieces, see RecordingFiles). */
   setRecording(sessionId: string, on: boolean): void;
+  /** Mix these sessions into one local conference (fewer than two: none). */
+  setConference(sessionIds: string[]): void;
   /** Resolves once a call window is connected (opening one if needed). */
   ensureWindow(): Promise<void>;
   setRinging(ringing: boolean): void;
@@ -46,6 +48,12 @@ export interface CallManagerOptions {
   dtmfMode?: () => "rfc4733" | "info";
   /** Where recordings are written (pieces arrive from the call window). */
   recordings?: RecordingFiles;
+  /**
+   * Asked before we follow the other party's REFER (setting softphone.transfer.askFirst);
+   * false refuses it (603). Absent: followed at once. Must settle well within 32 s (the
+   * REFER's transaction).
+   */
+  confirmTransfer?: (request: { callId: string; from: RemoteParty; to: RemoteParty }) => Promise<boolean>;
   /** Record every call from its answer ("softphone.recording.recordAll"). */
   recordAll?: () => boolean;
   /** Do not disturb: incoming calls are refused with 486 and recorded as missed. */
@@ -84,6 +92,12 @@ export class CallManager {
    */
   readonly onTransferAccepted = this._onTransferAccepted.event;
   private readonly transfers: Transfers;
+  private readonly conference = new LocalConference({
+    inProgress: () => [...this.calls.values()].filter((c) => c.state === "incall" && c.session),
+    setHeld: (call, held) => this.holdLeg(call, held),
+    mix: (sessionIds) => this.options.media.setConference(sessionIds),
+    changed: () => this._onDidChange.fire(),
+  });
 
   constructor(private readonly options: CallManagerOptions) {
     this.transfers = new Transfers(
@@ -280,6 +294,21 @@ export class CallManager {
     });
     this.updateRinging();
     this._onIncoming.fire(call.view());
+    this.autoAnswerIfAsked(account, invitation, call);
+  }
+
+  /** Auto-answer (see autoAnswer.ts): the account allows it and no other call is in progress. */
+  private autoAnswerIfAsked(account: SipAccount, invitation: Invitation, call: Call): void {
+    const request = invitation.request;
+    const hint = answerAfterHint({ callInfo: request.getHeaders("call-info"), alertInfo: request.getHeaders("alert-info") });
+    const busy = [...this.calls.values()].some((c) => c !== call && !c.cleared && (c.state === "incall" || c.direction === "outgoing"));
+    const delay = autoAnswerDelay(account.config.autoAnswer, { hint, delaySeconds: account.config.autoAnswerDelaySeconds, busy });
+    if (delay === undefined) return;
+    this.options.log.info(`call ${call.id}: auto-answer in ${delay} s (${hint !== undefined ? "the caller asked for it" : "the account answers every call"})`);
+    const timer = setTimeout(() => {
+      if (call.state === "ringing") this.answer(call.id).catch((err) => this.options.log.warn(`call ${call.id}: auto-answer failed: ${messageOf(err)}`));
+    }, delay * 1000);
+    timer.unref?.();
   }
 
   /**
@@ -297,7 +326,7 @@ export class CallManager {
     try {
       // Call waiting: answering one call puts the call in progress on hold (not when the call
       // replaces another: that one ends, and the others are the user's business).
-      if (opts.holdOthers !== false) await this.holdOthers(call);
+      if (opts.holdOthers !== false) await this.holdOthers([call]);
       await this.options.media.ensureWindow();
       if (call.cleared) return;
       await invitation.accept({ sessionDescriptionHandlerOptions: this.sdhOptions(call) });
@@ -349,10 +378,13 @@ export class CallManager {
     }
   }
 
+  /** Mute our microphone in a call (in every leg, when the call is in a conference). */
   setMuted(callId: string | undefined, muted: boolean): void {
     const call = this.uncleared(callId, "there is no call to mute");
-    call.muted = muted;
-    this.options.media.setMuted(call.id, muted);
+    for (const leg of this.conference.has(call) ? this.conference.members : [call]) {
+      leg.muted = muted;
+      this.options.media.setMuted(leg.id, muted);
+    }
     this._onDidChange.fire();
   }
 
@@ -394,10 +426,10 @@ export class CallManager {
   }
 
   /** Put every other call in progress on hold (call waiting, swap); one that refuses is logged, not fatal. */
-  private async holdOthers(call: Call): Promise<void> {
-    const others = [...this.calls.values()].filter((c) => c !== call && c.state === "incall" && !c.held && c.session);
+  private async holdOthers(keep: readonly Call[]): Promise<void> {
+    const others = [...this.calls.values()].filter((c) => !keep.includes(c) && c.state === "incall" && !c.held && c.session);
     for (const other of others) {
-      await this.setHeld(other.id, true).catch((err) => this.options.log.warn(`call ${other.id}: could not hold it for ${call.id}: ${messageOf(err)}`));
+      await this.holdLeg(other, true).catch((err) => this.options.log.warn(`call ${other.id}: could not hold it for ${keep[0]?.id}: ${messageOf(err)}`));
     }
   }
 
@@ -429,12 +461,30 @@ export class CallManager {
   async setHeld(callId: string | undefined, held: boolean, opts: { exclusive?: boolean } = {}): Promise<void> {
     const call = this.pick(callId);
     if (!call || call.state !== "incall" || !call.session) throw new Error("there is no call in progress to hold");
-    if (call.held === held) return;
+    if (opts.exclusive === false) return this.holdLeg(call, held);
+    // A conference holds and resumes as one.
+    const group = this.conference.has(call) ? [...this.conference.members] : [call];
     // Swap: taking one call off hold puts the one in progress on hold.
-    if (!held && opts.exclusive !== false) await this.holdOthers(call);
+    if (!held) await this.holdOthers(group);
+    for (const leg of group) await this.holdLeg(leg, held);
+  }
+
+  private async holdLeg(call: Call, held: boolean): Promise<void> {
+    if (call.held === held || call.cleared) return;
     await this.reinvite(call, { hold: held }, held ? "hold" : "resume");
     call.held = held;
     this._onDidChange.fire();
+  }
+
+  /**
+   * Merge a call with `withCallIds` (default: every call in progress) into a local conference,
+   * or split the conference keeping `callId` talking.
+   */
+  async setConference(callId: string | undefined, on: boolean, withCallIds?: string[]): Promise<void> {
+    const call = this.uncleared(callId, on ? "there is no call to merge" : "there is no call to take out of the conference");
+    if (!on) return this.conference.split(call);
+    const others = withCallIds?.map((id) => this.uncleared(id, `there is no call ${quoteForMessage(id, 40)} to merge`));
+    await this.conference.merge(others ? [call, ...others] : undefined);
   }
 
   /**
@@ -599,11 +649,26 @@ export class CallManager {
     }
     const target = referral.referTo.uri.clone();
     target.clearHeaders();
-    this.options.log.info(`call ${call.id}: transferred by the other party to ${target.toString()}`);
+    const to = remoteParty(target.toString(), referral.referTo.friendlyName || undefined);
+    const ask = this.options.confirmTransfer;
+    const decided = ask ? ask({ callId: call.id, from: call.remote, to }).catch(() => false) : Promise.resolve(true);
+    void decided.then((accepted) => {
+      if (call.cleared) return;
+      if (!accepted) {
+        this.options.log.info(`call ${call.id}: the user refused to be transferred to ${to.uri} (603)`);
+        referral.reject({ statusCode: 603 }).catch(() => undefined);
+        return;
+      }
+      this.followReferral(call, account, referral, to);
+    });
+  }
+
+  private followReferral(call: Call, account: SipAccount, referral: Referral, to: RemoteParty): void {
+    this.options.log.info(`call ${call.id}: transferred by the other party to ${to.uri}`);
     referral
       .accept()
       .then(() => {
-        const next = new Call(randomUUID(), account.id, "outgoing", remoteParty(target.toString(), referral.referTo.friendlyName || undefined));
+        const next = new Call(randomUUID(), account.id, "outgoing", to);
         next.replacesCallId = call.id;
         const inviter = referral.makeInviter({ sessionDescriptionHandlerOptions: this.sdhOptions(next), earlyMedia: true });
         this.startOutgoing(next, inviter);
@@ -719,6 +784,7 @@ export class CallManager {
     call.endedAt = Date.now();
     call.sm.advance("cleared", call.endedAt);
     this.options.media.close(call.id);
+    this.conference.left(call);
     this.updateRinging();
     this._onDidChange.fire();
     if (call.recording) this.stopRecording(call);

@@ -262,6 +262,10 @@ export class MediaEngine implements MediaPort {
     this.active?.rpc.notify("media.record", { sessionId, on });
   }
 
+  setConference(sessionIds: string[]): void {
+    this.active?.rpc.notify("media.conference", { sessionIds });
+  }
+
   setCameraOff(sessionId: string, off: boolean): void {
     this.active?.rpc.notify("media.camera", { sessionId, off });
   }

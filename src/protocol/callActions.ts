@@ -15,13 +15,19 @@ export interface CallActionParams {
   video: { on: boolean };
   /** Video mute: camera frames stop, no renegotiation. */
   camera: { off: boolean };
+  /** Start or stop recording the call (both directions, one file). */
+  record: { on: boolean };
+  /**
+   * `on`: merge this call with `with` (other calls' ids; default every call in progress) into a
+   * local conference, held ones resumed. Off: split it again — this call goes on, the others
+   * are put on hold.
+   */
+  conference: { on: boolean; with?: string[] };
   /**
    * Transfer the call: exactly one of `to` (blind, a dial string), `toCallId` (attended, to
    * another call in progress) or `voicemailOf` (a user's voicemail). `noAnswerTimeoutMs` fails
    * a transfer whose target does not answer in time.
    */
-  /** Start or stop recording the call (both directions, one file). */
-  record: { on: boolean };
   transfer: { to?: string; toCallId?: string; voicemailOf?: string; noAnswerTimeoutMs?: number };
 }
 

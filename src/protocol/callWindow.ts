@@ -134,6 +134,11 @@ export interface HostToWindow {
     "media.mute": { sessionId: string; muted: boolean };
     /** Video mute: the camera's frames stop (nothing is sent), without renegotiation. */
     "media.camera": { sessionId: string; off: boolean };
+    /**
+     * Mix these sessions into one local conference (each party hears us and the others); an
+     * empty list (or one session) ends it. Replaces the previous list.
+     */
+    "media.conference": { sessionIds: string[] };
     /** Start or stop recording the session: both directions, ours left, theirs right. */
     "media.record": { sessionId: string; on: boolean };
     /** RFC 4733 tones through the RTP sender. */

@@ -134,6 +134,8 @@ export interface CallView {
   replacesCallId?: string;
   /** Being recorded now (the user is shown it everywhere the call is). */
   recording?: boolean;
+  /** Mixed with our other calls in a local conference (each party hears the others and us). */
+  conference?: boolean;
 }
 
 /** Outcome of a finished call as history shows it. */

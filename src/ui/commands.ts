@@ -88,6 +88,12 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       await act({ action: "record", callId: call.id, on });
       return on;
     })),
+    reg("softphone.toggleConference", guarded(async (callId?: string) => {
+      const call = callMeant(callId, "there is no call to merge");
+      const on = !call.conference;
+      await act({ action: "conference", callId: call.id, on });
+      return on;
+    })),
     reg("softphone.toggleDoNotDisturb", guarded(async () => {
       const config = vscode.workspace.getConfiguration("softphone");
       const on = config.get<boolean>("doNotDisturb", false) !== true;

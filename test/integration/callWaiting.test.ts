@@ -67,6 +67,20 @@ describe("call waiting, swap and do not disturb (alice with baresip, then bob ca
     await assertSilent(waiting.id, "alice's call with bob, now on hold");
   });
 
+  it("a party we hold does not hear us (nothing is sent while held), and does again once resumed", async () => {
+    const ringsAtBob = nextIncoming(phone(), "bob");
+    const out = await phone().calls.dial("bob", { accountId: "alice" });
+    const atBob = await ringsAtBob;
+    await phone().calls.answer(atBob.id, { holdOthers: false });
+    await waitCallState(phone(), out, "incall");
+    await assertAudioArrives(phone(), atBob.id, "bob (alice, before the hold)");
+    await phone().calls.setHeld(out, true);
+    await assertSilent(atBob.id, "bob, whom alice holds");
+    // Not exclusive: bob's own leg of this call is also one of this phone's calls in progress.
+    await phone().calls.setHeld(out, false, { exclusive: false });
+    await assertAudioArrives(phone(), atBob.id, "bob (alice, after the resume)");
+  });
+
   it("both ends of one call hold and resume back to back and at once (a re-INVITE crossing another is retried, not lost)", async () => {
     const { waiting, bobLeg } = await waitingCall();
     await phone().calls.answer(waiting.id);

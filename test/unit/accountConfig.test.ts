@@ -325,6 +325,23 @@ describe("parseAccounts", () => {
       assert.equal(errors.length, 4);
     });
   });
+  describe("auto-answer", () => {
+    it("keeps always / hinted and the delay; off or empty means off", () => {
+      assert.deepEqual(single({ ...minimal, autoAnswer: "always", autoAnswerDelaySeconds: 3 }).account?.autoAnswer, "always");
+      assert.equal(single({ ...minimal, autoAnswer: "always", autoAnswerDelaySeconds: 3 }).account?.autoAnswerDelaySeconds, 3);
+      assert.equal(single({ ...minimal, autoAnswer: "hinted" }).account?.autoAnswer, "hinted");
+      assert.equal(single({ ...minimal, autoAnswer: "off" }).account?.autoAnswer, undefined);
+      assert.equal(single({ ...minimal, autoAnswer: "" }).account?.autoAnswer, undefined);
+    });
+
+    it("refuses an unknown mode or a delay that is not 0-60 whole seconds, naming the field", () => {
+      assert.match(onlyError({ ...minimal, autoAnswer: "yes" }), /softphone\.accounts\[0\]\.autoAnswer: "yes" must be "off", "always" or "hinted"/);
+      assert.match(onlyError({ ...minimal, autoAnswer: true }), /autoAnswer: expected a string, got boolean/);
+      assert.match(onlyError({ ...minimal, autoAnswerDelaySeconds: 61 }), /autoAnswerDelaySeconds: 61 must be a whole number of seconds from 0 to 60/);
+      assert.match(onlyError({ ...minimal, autoAnswerDelaySeconds: 1.5 }), /autoAnswerDelaySeconds/);
+      assert.match(onlyError({ ...minimal, autoAnswerDelaySeconds: "2" }), /autoAnswerDelaySeconds: expected a number, got the text "2"/);
+    });
+  });
 });
 
 describe("domainOf", () => {

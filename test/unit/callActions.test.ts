@@ -11,7 +11,7 @@ import type { CallManager } from "../../src/calls/callManager";
 function recordingCalls(): { calls: CallManager; seen: unknown[][] } {
   const seen: unknown[][] = [];
   const rec = (name: string) => async (...args: unknown[]) => void seen.push([name, ...args]);
-  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf"), setVideo: rec("setVideo"), setCameraOff: rec("setCameraOff"), transfer: rec("transfer"), setRecording: rec("setRecording") };
+  const calls = { answer: rec("answer"), decline: rec("decline"), hangup: rec("hangup"), setMuted: rec("setMuted"), setHeld: rec("setHeld"), sendDtmf: rec("sendDtmf"), setVideo: rec("setVideo"), setCameraOff: rec("setCameraOff"), transfer: rec("transfer"), setRecording: rec("setRecording"), setConference: rec("setConference") };
   return { calls: calls as unknown as CallManager, seen };
 }
 
@@ -31,6 +31,9 @@ describe("call actions", () => {
     await runCallAction(calls, { action: "transfer", callId: "c9", toCallId: "c10", noAnswerTimeoutMs: 5000 });
     await runCallAction(calls, { action: "transfer", voicemailOf: "carol" });
     await runCallAction(calls, { action: "record", callId: "c11", on: true });
+    await runCallAction(calls, { action: "conference", on: true });
+    await runCallAction(calls, { action: "conference", callId: "c12", on: true, with: ["c13"] });
+    await runCallAction(calls, { action: "conference", callId: "c12", on: false });
     assert.deepEqual(seen, [
       ["answer", "c1", {}],
       ["decline", "c2"],
@@ -45,11 +48,14 @@ describe("call actions", () => {
       ["transfer", "c9", { callId: "c10" }, { noAnswerTimeoutMs: 5000 }],
       ["transfer", undefined, { voicemailOf: "carol" }, { noAnswerTimeoutMs: undefined }],
       ["setRecording", "c11", true],
+      ["setConference", undefined, true, undefined],
+      ["setConference", "c12", true, ["c13"]],
+      ["setConference", "c12", false, undefined],
     ]);
   });
 
   it("names every action the protocol declares", () => {
-    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "camera", "decline", "dtmf", "hangup", "hold", "mute", "record", "transfer", "video"]);
+    assert.deepEqual([...CALL_ACTION_NAMES].sort(), ["answer", "camera", "conference", "decline", "dtmf", "hangup", "hold", "mute", "record", "transfer", "video"]);
   });
 
   it("refuses malformed messages, saying what is wrong, and runs nothing", async () => {
@@ -70,6 +76,10 @@ describe("call actions", () => {
       [{ action: "answer", video: "yes" }, /answer: video must be true or false/],
       [{ action: "video" }, /video: on must be true or false/],
       [{ action: "camera", off: 1 }, /camera: off must be true or false/],
+      [{ action: "conference" }, /conference: on must be true or false/],
+      [{ action: "conference", on: true, with: "c2" }, /conference: with must be a list/],
+      [{ action: "conference", on: true, with: [] }, /conference: with must be a list/],
+      [{ action: "conference", on: true, with: [5] }, /conference: with must be a list/],
       [{ action: "transfer" }, /exactly one of to, toCallId or voicemailOf/],
       [{ action: "transfer", to: "bob", toCallId: "c2" }, /exactly one of/],
       [{ action: "transfer", to: 5 }, /transfer: to must be text/],

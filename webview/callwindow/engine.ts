@@ -18,6 +18,7 @@ import { SessionRecorder } from "./recorder";
 import { Prewarm } from "./prewarm";
 import { TonePlayer } from "./tones";
 import { chooseTone } from "./toneChoice";
+import { ConferenceMixer } from "./conference";
 
 export type Engine = ReturnType<typeof createEngine>;
 
@@ -37,10 +38,11 @@ export function createEngine() {
 
   const sessions = new Map<string, MediaSession>();
   /** Sessions being recorded. */
-  const recorders = new Map<string, SessionRecorder>();
+  const recorders = new Map<string, { recorder: SessionRecorder; unwatch: () => void }>();
   /** Per session: the far end's audio, playing (created with its first remote audio track). */
   const playbacks = new Map<string, RemotePlayback>();
   const tones = new TonePlayer();
+  const conference = new ConferenceMixer();
   let incomingRinging = false;
   let lastCalls: CallView[] = [];
 
@@ -127,6 +129,7 @@ export function createEngine() {
   /** One session's media gone: its peer connection, its track clones, its meter and tiles. */
   function closeSession(sessionId: string): void {
     stopRecording(sessionId); // its last piece goes out even as the session closes
+    void conference.remove(sessionId);
     sessions.get(sessionId)?.close();
     sessions.delete(sessionId);
     playbacks.get(sessionId)?.dispose();
@@ -203,18 +206,17 @@ export function createEngine() {
     if (!s || recorders.has(sessionId)) return;
     try {
       const recorder = new SessionRecorder(s.localAudioTrack, s.remoteAudio, (piece) => rpc.notify("media.recording", { sessionId, ...piece }));
-      s.onLocalAudioChanged = (track) => recorder.useLocal(track);
-      recorders.set(sessionId, recorder);
+      recorders.set(sessionId, { recorder, unwatch: s.watchLocalAudio((track) => recorder.useLocal(track)) });
     } catch (err) {
       tellError(sessionId, new Error(`recording could not start: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
 
   function stopRecording(sessionId: string): void {
-    recorders.get(sessionId)?.stop();
+    const r = recorders.get(sessionId);
+    r?.recorder.stop();
+    r?.unwatch();
     recorders.delete(sessionId);
-    const s = sessions.get(sessionId);
-    if (s) s.onLocalAudioChanged = undefined;
   }
 
   function playbackOf(s: MediaSession): RemotePlayback {
@@ -285,6 +287,10 @@ export function createEngine() {
     // Between calls, not during one: the next call finds its peer connection ready.
     if (warm && sessions.size === 0) prewarm.replenish();
   });
+  rpc.on("media.conference", ({ sessionIds }) => {
+    const members = (Array.isArray(sessionIds) ? sessionIds : []).map((id) => sessions.get(String(id))).filter((s): s is MediaSession => !!s);
+    conference.set(members).catch((err) => tellError(undefined, new Error(`the conference could not be mixed: ${err instanceof Error ? err.message : String(err)}`)));
+  });
   rpc.on("media.mute", ({ sessionId, muted }) => sessions.get(sessionId)?.setMuted(!!muted));
   rpc.on("media.record", ({ sessionId, on }) => {
     if (on) startRecording(String(sessionId));
@@ -351,6 +357,7 @@ export function createEngine() {
     refreshDevices: () => chooser.refresh(),
     deviceTest: () => ({ micLevel: deviceTest.level, toneSink: deviceTest.toneSink ?? null }),
     sessionCount: () => sessions.size,
+    conferenceMembers: () => conference.members,
     simulateDrop: () => connection.simulateDrop(),
   };
   }

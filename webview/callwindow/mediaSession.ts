@@ -70,6 +70,12 @@ export class MediaSession {
   private snapshot: StatsSnapshot | undefined;
   private readonly unsubscribe: Array<() => void> = [];
   private quality: MediaQuality | undefined;
+  private readonly localAudioListeners = new Set<(track: MediaStreamTrack) => void>();
+  /** What the audio sender carries instead of the microphone clone (a conference mix). */
+  private mixed: MediaStreamTrack | undefined;
+  /** We hold the call: negotiated (`holding`), and asked for in the offer or answer under way. */
+  private holding = false;
+  private holdWanted = false;
 
   constructor(
     readonly session: MediaSessionRef,
@@ -104,11 +110,12 @@ export class MediaSession {
     if (!this.mic || this.closed) return;
     const next = await this.devices.microphone.track();
     next.enabled = !this.muted;
-    const sender = this.pc.getSenders().find((s) => s.track === this.mic);
-    await sender?.replaceTrack(next);
-    this.devices.microphone.drop(this.mic);
+    const old = this.mic;
     this.mic = next;
-    this.onLocalAudioChanged?.(next);
+    // In a conference the sender carries the mix, which follows the new clone through the listeners.
+    if (!this.mixed) await this.sendAudio();
+    this.devices.microphone.drop(old);
+    for (const listener of this.localAudioListeners) listener(next);
   }
 
   /** The camera moved to another device: the same, for video (and the preview). */
@@ -134,8 +141,36 @@ export class MediaSession {
     return this.mic;
   }
 
-  /** Told when the microphone clone changes (device switch): a recorder follows it. */
-  onLocalAudioChanged: ((track: MediaStreamTrack | undefined) => void) | undefined;
+  /** Told when the microphone clone changes (device switch): a recorder and a conference mix follow it. */
+  watchLocalAudio(listener: (track: MediaStreamTrack) => void): () => void {
+    this.localAudioListeners.add(listener);
+    return () => this.localAudioListeners.delete(listener);
+  }
+
+  /**
+   * Send `track` instead of our microphone (a conference: our voice mixed with the other
+   * parties'), or the microphone again with undefined. No renegotiation: the sender's track only.
+   */
+  async sendInstead(track: MediaStreamTrack | undefined): Promise<void> {
+    this.mixed = track;
+    await this.sendAudio();
+  }
+
+  /**
+   * Put on the audio sender what the far end should hear: nothing while we hold the call (a
+   * held party must not hear us; sendonly only leaves room for music on hold), else the
+   * conference mix or our microphone.
+   */
+  private async sendAudio(): Promise<void> {
+    const track = this.holding ? null : (this.mixed ?? this.mic ?? null);
+    // Always replaced, even when sender.track already looks right: an earlier replaceTrack
+    // still queued on the peer connection would otherwise land last and win.
+    await this.audioSender()?.replaceTrack(track);
+  }
+
+  private audioSender(): RTCRtpSender | undefined {
+    return this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && t.currentDirection !== "stopped")?.sender;
+  }
 
   /** The far end's audio has arrived (early media, or the call's). */
   get audioArrived(): boolean {
@@ -144,6 +179,7 @@ export class MediaSession {
 
   async getDescription(hold: boolean, video: VideoMode, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType; negotiated?: Negotiated }> {
     await this.ensureMicrophone();
+    this.holdWanted = hold;
     const answering = this.pc.signalingState === "have-remote-offer";
     for (const t of this.pc.getTransceivers()) {
       if (t.currentDirection === "stopped" || t.receiver.track.kind !== "audio") continue;
@@ -178,6 +214,7 @@ export class MediaSession {
    */
   async rollback(): Promise<void> {
     if (this.pc.signalingState !== "stable") await this.pc.setLocalDescription({ type: "rollback" });
+    this.holdWanted = this.holding;
     for (const t of this.pc.getTransceivers()) {
       const current = t.currentDirection;
       if (current && current !== "stopped" && t.direction !== "stopped") t.direction = current;
@@ -267,6 +304,7 @@ export class MediaSession {
 
   close(): void {
     this.closed = true;
+    this.localAudioListeners.clear();
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.statsTimer = undefined;
     for (const off of this.unsubscribe) off();
@@ -342,6 +380,8 @@ export class MediaSession {
     const sending = !!video && SENDING.has(video.currentDirection) && this.videoWanted === "send";
     const receiving = !!video && RECEIVING.has(video.currentDirection);
     const audioBothWays = audio?.currentDirection === "sendrecv";
+    this.holding = this.holdWanted;
+    void this.sendAudio().catch(() => undefined);
     if (!sending && this.cam) {
       void video?.sender.replaceTrack(null);
       this.dropCamera();
@@ -376,8 +416,8 @@ export class MediaSession {
     // Reuse a transceiver the remote offer created, so the answer stays one m-line.
     const free = this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && !t.sender.track);
     if (free) {
-      await free.sender.replaceTrack(track);
       free.direction = "sendrecv";
+      await this.sendAudio();
     } else {
       this.pc.addTrack(track, new MediaStream([track]));
     }
