@@ -2,7 +2,7 @@
 // registration) starts after activate() has returned, and nothing here does synchronous I/O.
 import * as vscode from "vscode";
 import { readAccounts, readAudioProcessing, readCallWindowMode, readCallWindowPort, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
-import { DEVICE_KIND_NAMES } from "./media/devices";
+import { DEVICE_KIND_NAMES } from "./protocol/callWindow";
 import type { DeviceChoices } from "./protocol/callWindow";
 import type { TransferView } from "./protocol/model";
 import { PasswordStore } from "./accounts/secrets";

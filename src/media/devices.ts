@@ -2,16 +2,9 @@
 // page input, checked here) and what the user chose (kept by the host, so the choice survives
 // the browser's profile and the call window's origin). No vscode import: the extension gives
 // it a store (globalState); tests and the demo keep it in memory.
-import type { DeviceChoices, DeviceInfo, DeviceKind } from "../protocol/callWindow";
+import { DEVICE_KINDS, type DeviceChoices, type DeviceInfo, type DeviceKind } from "../protocol/callWindow";
 import { safeUiText } from "../calls/remoteParty";
 
-export const DEVICE_KINDS: readonly DeviceKind[] = ["audioinput", "audiooutput", "videoinput"];
-
-export const DEVICE_KIND_NAMES: Record<DeviceKind, string> = {
-  audioinput: "Microphone",
-  audiooutput: "Speaker",
-  videoinput: "Camera",
-};
 
 export interface DeviceChoiceStore {
   load(): DeviceChoices | undefined;

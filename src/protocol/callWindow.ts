@@ -80,6 +80,15 @@ export interface MediaStats {
 /** Microphones, speakers and cameras, as the browser names them. */
 export type DeviceKind = "audioinput" | "audiooutput" | "videoinput";
 
+export const DEVICE_KINDS: readonly DeviceKind[] = ["audioinput", "audiooutput", "videoinput"];
+
+/** What people call each kind (the call window's notices, the host's pickers and warnings). */
+export const DEVICE_KIND_NAMES: Record<DeviceKind, string> = {
+  audioinput: "Microphone",
+  audiooutput: "Speaker",
+  videoinput: "Camera",
+};
+
 export interface DeviceInfo {
   kind: DeviceKind;
   deviceId: string;

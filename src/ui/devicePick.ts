@@ -2,7 +2,7 @@
 // cameras the call window offers (only the browser can list them), the ones in use marked.
 // A pick applies at once — mid-call too, without renegotiation — and is kept.
 import * as vscode from "vscode";
-import { DEVICE_KIND_NAMES, DEVICE_KINDS } from "../media/devices";
+import { DEVICE_KIND_NAMES, DEVICE_KINDS } from "../protocol/callWindow";
 import type { DeviceInfo } from "../protocol/callWindow";
 import type { Softphone } from "../softphone";
 

@@ -5,7 +5,7 @@
 import "webrtc-adapter";
 import { writable } from "svelte/store";
 import type { CallAction } from "../../src/protocol/callActions";
-import type { DeviceInfo, DeviceKind, IceServer, MediaSessionRef, MediaStats } from "../../src/protocol/callWindow";
+import { DEVICE_KIND_NAMES, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
 import { SharedCapture } from "./capture";
@@ -62,14 +62,13 @@ export function createEngine() {
     onEnded: () => void chooser.refresh(),
     onDeviceMissing: () => chooser.captureFellBack("videoinput"),
   });
-  const KIND_NAMES: Record<DeviceKind, string> = { audioinput: "microphone", audiooutput: "speaker", videoinput: "camera" };
   const chooser = new DeviceChooser(microphone, camera, {
     list: (devices, inUse) => {
       deviceList.set({ devices, inUse });
       rpc.notify("devices.list", { devices, inUse });
     },
     fallback: (kind, wanted, using) => {
-      deviceNotice.set(`The ${KIND_NAMES[kind]} "${wanted}" is not available: using ${using}.`);
+      deviceNotice.set(`The ${DEVICE_KIND_NAMES[kind].toLowerCase()} "${wanted}" is not available: using ${using}.`);
       rpc.notify("devices.fallback", { kind, wanted, using });
     },
     sink: (deviceId) => {
