@@ -36,6 +36,7 @@ const port = Number(process.env.DEMO_PORT || 8765);
         { id: 'bob', label: 'bob', server: 'ws://127.0.0.1:8080', uri: 'sip:bob@127.0.0.1', displayName: 'Bob' },
       ],
       'softphone.defaultAccount': 'alice',
+      'softphone.rooms.server': 'ws://127.0.0.1:8188',
       'workbench.startupEditor': 'readme',
     },
   });
@@ -44,6 +45,7 @@ const port = Number(process.env.DEMO_PORT || 8765);
   console.log(`  Open VS Code:      ${url}`);
   console.log('  Passwords:         alice → alicepw, bob → bobpw (VS Code asks once)');
   console.log('  Try:               F1 → "Softphone: Dial…" → phone');
+  console.log('  Rooms:             F1 → "Softphone: Join Room…" → "Demo room" (Janus on ws://127.0.0.1:8188)');
   console.log(`  Desktop VS Code:   code --install-extension ${path.resolve('dist/softphone.vsix')}`);
   console.log('  Stop:              Ctrl-C\n');
   const stop = async () => { await cs.stop(); process.exit(0); };

@@ -13,6 +13,8 @@ export interface SoftphoneSettings {
   recordingFolder?: string;
   /** Incoming calls are refused with 486 and recorded as missed. */
   doNotDisturb?: boolean;
+  /** The rooms server: Janus's WebSocket URL (softphone.rooms.server); absent: no rooms. */
+  roomsServer?: string;
   /** Ask the user before following the other party's REFER (softphone.transfer.askFirst). */
   askBeforeTransfer?: boolean;
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { AccountConfig } from "./accounts/accountConfig";
 import { runCallAction } from "./calls/callActions";
 import { CallManager, type CallManagerOptions } from "./calls/callManager";
+import { RoomService } from "./rooms/roomService";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
@@ -66,6 +67,7 @@ export class Softphone {
   readonly calls: CallManager;
   readonly history: HistoryStore;
   readonly recordings: RecordingFiles;
+  readonly rooms: RoomService;
   private readonly accounts: AccountPool;
   private _settingsErrors: string[] = [];
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
@@ -82,6 +84,7 @@ export class Softphone {
       openWindow: options.openWindow,
       calls: () => this.calls.views(),
       iceServersFor: (owner) => {
+        if (owner.kind !== "call") return []; // rooms: the Janus server answers with its own candidates
         const call = this.calls.get(owner.callId);
         const account = call ? this.accounts.get(call.accountId) : undefined;
         return account?.config.iceServers ?? [];
@@ -116,6 +119,8 @@ export class Softphone {
       onInvite: (acc, invitation) => this.calls.incoming(acc, invitation),
       retryDelay: options.retryDelay,
     });
+    this.rooms = new RoomService({ server: () => options.settings().roomsServer, media: this.media, log: options.log });
+    this.rooms.onDidChange(() => this.changed());
     this.accounts.onDidChange(() => this.changed());
     this.calls.onDidChange(() => {
       this.media.pushCalls(this.calls.views());
@@ -123,7 +128,7 @@ export class Softphone {
     });
     // Each lost media session is reported to its owner (rooms will add theirs here).
     this.media.onMediaLost(({ sessions, reason }) => {
-      this.calls.mediaLost(sessions.filter((s) => s.owner.kind === "call").map((s) => s.owner.callId), reason);
+      this.calls.mediaLost(sessions.flatMap((s) => (s.owner.kind === "call" ? [s.owner.callId] : [])), reason);
     });
     // Pieces only for recordings the host started (RecordingFiles ignores any other id).
     this.media.onRecording((p) => this.recordings.write(p.sessionId, p.seq, p.data, p.final));
@@ -278,6 +283,7 @@ export class Softphone {
   }
 
   async dispose(): Promise<void> {
+    await this.rooms.dispose();
     await this.calls.dispose();
     await this.recordings.closeAll();
     await this.accounts.dispose();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop the PBX bench of RUN_DIR by PID (never by process name): TERM, wait up to 5 s, then KILL.
-#   down.sh RUN_DIR              stop everything: baresip + sipp x4 first, then kamailio + rtpengine
+#   down.sh RUN_DIR              stop everything: baresip + sipp x6 + janus first, then kamailio + rtpengine
 #   down.sh RUN_DIR NAME...      stop only these parts (names as in RUN_DIR/run/NAME.pid)
 # A pid is only signalled if /proc/PID/comm still names the expected program, so a stale pid
 # file can never hit an unrelated process. Logs, recordings and configs stay in RUN_DIR.
@@ -66,7 +66,7 @@ stop_group() { # NAME... : TERM all, wait up to 5 s each, KILL the rest (and the
 if [ $# -gt 0 ]; then
   stop_group "$@"
 else
-  stop_group baresip sipp-answer sipp-busy sipp-503 sipp-early sipp-refer403 sipp-refer501
+  stop_group baresip sipp-answer sipp-busy sipp-503 sipp-early sipp-refer403 sipp-refer501 janus
   stop_group kamailio rtpengine
 fi
 exit $rc

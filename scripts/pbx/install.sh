@@ -7,7 +7,8 @@ set -euo pipefail
 
 PKGS=(kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules
       rtpengine-daemon baresip-core sip-tester chromium openssl iproute2
-      iptables)  # iptables: packet loss injected (statistic match) by the quality test
+      iptables   # iptables: packet loss injected (statistic match) by the quality test
+      janus)     # rooms: VideoRoom, TextRoom, AudioBridge
 
 missing=()
 for p in "${PKGS[@]}"; do

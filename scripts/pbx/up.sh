@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bring up the local PBX bench on 127.0.0.1 with all state under RUN_DIR:
-#   rtpengine -> kamailio -> baresip -> sipp x6 (answer, busy, 503, early, refer403, refer501), each waited for.
+#   rtpengine -> kamailio -> baresip -> sipp x6 (answer, busy, 503, early, refer403, refer501) -> janus
+#   (rooms: ws://127.0.0.1:8188), each waited for.
 #   RUN_DIR/conf  rendered configs (templates: scripts/pbx/conf, @RUN_DIR@ etc. substituted)
 #   RUN_DIR/run   pid files, kamailio control socket     RUN_DIR/logs  one log per daemon
 #   RUN_DIR/rec   baresip's recordings (sndfile)          RUN_DIR/tls   self-signed cert for wss
@@ -38,12 +39,12 @@ listening() { # tcp|udp PORT
 }
 
 # 0. tools present, previous bench from this RUN_DIR gone, ports free
-for b in kamailio kamcmd rtpengine baresip sipp openssl ss node; do
+for b in kamailio kamcmd rtpengine baresip sipp openssl ss node janus; do
   command -v "$b" >/dev/null || fail "$b not found (run scripts/pbx/install.sh as root)"
 done
 "$HERE/down.sh" "$RUN_DIR" | sed 's/^/previous bench: /' || true
 busy=""
-for p in udp:2223 tcp:9900 udp:5060 tcp:5060 tcp:8080 tcp:8443 udp:5062 tcp:4444 udp:5070 udp:5071 udp:5072 udp:5073 udp:5074 udp:5075; do
+for p in udp:2223 tcp:9900 udp:5060 tcp:5060 tcp:8080 tcp:8443 udp:5062 tcp:4444 udp:5070 udp:5071 udp:5072 udp:5073 udp:5074 udp:5075 tcp:8188; do
   listening "${p%%:*}" "${p#*:}" && busy+=" $p"
 done
 [ -z "$busy" ] || fail "ports in use:$busy (another bench or a system kamailio/rtpengine?)
@@ -61,11 +62,16 @@ for d in /usr/lib/baresip/modules /usr/lib/*/baresip/modules /usr/local/lib/bare
 done
 [ -n "$KAMAILIO_MODULES" ] || fail "kamailio module directory not found"
 [ -n "$BARESIP_MODULES" ] || fail "baresip module directory (with sndfile.so) not found"
+JANUS_LIB=""
+for d in /usr/lib/*/janus /usr/lib/janus /usr/lib64/janus; do
+  [ -f "$d/plugins/libjanus_videoroom.so" ] && { JANUS_LIB=$d; break; }
+done
+[ -n "$JANUS_LIB" ] || fail "janus plugin directory (with libjanus_videoroom.so) not found"
 rm -rf "$CONF" "$REC"; mkdir -p "$CONF" "$REC"   # recordings start empty for every bench run
 (cd "$HERE/conf" && find . -type f) | while read -r f; do
   mkdir -p "$(dirname "$CONF/$f")"
   sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@KAMAILIO_MODULES@|$KAMAILIO_MODULES|g" \
-      -e "s|@BARESIP_MODULES@|$BARESIP_MODULES|g" "$HERE/conf/$f" >"$CONF/$f"
+      -e "s|@BARESIP_MODULES@|$BARESIP_MODULES|g" -e "s|@JANUS_LIB@|$JANUS_LIB|g" "$HERE/conf/$f" >"$CONF/$f"
 done
 # sipp takes a response code only as written in the scenario: one copy per refused-REFER status
 for status in 403 501; do
@@ -155,6 +161,23 @@ for n in answer:5070 busy:5071 503:5072 early:5073 refer403:5074 refer501:5075; 
   listening udp "${n#*:}" || fail "sipp-${n%%:*} not listening on udp 127.0.0.1:${n#*:}" "$LOGS/sipp-${n%%:*}.err"
 done
 echo "sipp x6 up (pids $(cat "$RUN"/sipp-*.pid | tr '\n' ' ')) after $(( $(now_ms) - t )) ms"
+
+# 6. janus (rooms): the WebSocket API listening. libnice never gathers ICE candidates on a
+# loopback interface: in the tests' network namespace scripts/netns.sh adds a veth "jxa"
+# (127.0.0.2) and Janus is held to it; elsewhere (the demo) it uses the host's interfaces.
+t=$(now_ms)
+JANUS_ARGS=()
+[ -e /sys/class/net/jxa ] && JANUS_ARGS+=(--ice-enforce-list=jxa)
+janus -F "$CONF/janus" -C "$CONF/janus/janus.jcfg" -N -L "$LOGS/janus.log" "${JANUS_ARGS[@]}" </dev/null >/dev/null 2>&1 &
+echo $! >"$RUN/janus.pid"
+ok=""
+for _ in $(seq 1 200); do
+  alive janus || fail "janus exited during start-up" "$LOGS/janus.log"
+  if listening tcp 8188 && grep -q "Websockets server started" "$LOGS/janus.log" 2>/dev/null; then ok=1; break; fi
+  sleep 0.05
+done
+[ -n "$ok" ] || fail "janus did not listen on ws://127.0.0.1:8188 within 10 s" "$LOGS/janus.log"
+echo "janus up (pid $(cat "$RUN/janus.pid")) after $(( $(now_ms) - t )) ms"
 
 trap - ERR
 echo "pbx up in $(( $(now_ms) - T0 )) ms: $RUN_DIR"

@@ -22,6 +22,7 @@ export function readSettings(): SoftphoneSettings {
     sipTrace: c.get<boolean>("sipTrace", false) === true,
     doNotDisturb: c.get<boolean>("doNotDisturb", false) === true,
     askBeforeTransfer: c.get<boolean>("transfer.askFirst", false) === true,
+    roomsServer: roomsServer(c.get<unknown>("rooms.server")),
     recordAllCalls: c.get<boolean>("recording.recordAll", false) === true,
     recordingFolder: absoluteOrUndefined(c.get<string>("recording.folder", "")),
     dtmfMode: dtmf === "info" ? "info" : "rfc4733",
@@ -69,4 +70,14 @@ export function reportSettingsErrors(errors: string[]): void {
   void vscode.window.showErrorMessage(`Softphone settings: ${first}${more}`, "Open Settings").then((pick) => {
     if (pick) void vscode.commands.executeCommand("workbench.action.openSettingsJson", { revealSetting: { key: "softphone.accounts" } });
   });
+}
+
+/** A ws:// or wss:// URL, else no rooms (a broken value must not reach the WebSocket client). */
+function roomsServer(value: unknown): string | undefined {
+  if (typeof value !== "string" || !/^wss?:\/\/[^\s]+$/i.test(value.trim())) return undefined;
+  try {
+    return new URL(value.trim()).toString();
+  } catch {
+    return undefined;
+  }
 }

@@ -9,9 +9,15 @@ export const CALL_WINDOW_PROTOCOL_VERSION = 2;
 
 /**
  * Who a media session belongs to: the service that is told when its media is lost. A SIP call
- * has one session (its id is the call's id); a room will have one per publisher and subscriber.
+ * has one session (its id is the call's id); a room has one for what we publish and one per
+ * publisher we subscribe to (`feed`: the publisher's id in the room).
  */
-export type MediaOwner = { kind: "call"; callId: string };
+export type MediaOwner = { kind: "call"; callId: string } | { kind: "room"; roomId: number; feed: "publish" | number; display?: string };
+
+/** Whether a session sends our microphone (and camera, when asked): everything but a room subscription. */
+export function sendsOurMedia(owner: MediaOwner): boolean {
+  return owner.kind === "call" || owner.feed === "publish";
+}
 
 /** A media session as the host names it to the window: created on first use, closed by "media.close". */
 export interface MediaSessionRef {

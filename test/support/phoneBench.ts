@@ -43,25 +43,8 @@ export async function startPhoneBench(name: string, accounts: AccountConfig[], o
   const runDir = mkdtempSync(join(runRoot, `it-${name}-`));
   const pbx = await startPbx(join(runDir, "pbx"));
   const browser = await launchBrowser(runDir);
-  const pages: Page[] = [];
-  const log = options.log ?? (process.env.PHONE_LOG ? consoleLogger(`it-${name}`) : { ...consoleLogger(`it-${name}`), info: () => undefined });
-  const phone = new Softphone({
-    log,
-    historyDir: join(runDir, "history"),
-    webviewDir: join(REPO, "dist/webview"),
-    mediaDir: join(REPO, "media"),
-    password: async (id) => (PBX.users as Record<string, string>)[id],
-    openWindow: async (url) => {
-      const page = await browser.newPage();
-      page.on("pageerror", (e) => log.error(`call window: ${e.message}`));
-      // Troubleshooting: CALLWINDOW_CONSOLE=1 shows the page's console in the test output.
-      if (process.env.CALLWINDOW_CONSOLE) page.on("console", (m) => console.log(`[call window ${m.type()}] ${m.text()}`));
-      pages.push(page);
-      await page.goto(url);
-    },
-    settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
-    ...options,
-  });
+  const log = options.log ?? benchLog(name);
+  const { phone, pages } = benchPhone(browser, join(runDir, "history"), log, options);
   const stop = async () => {
     await phone.dispose().catch(() => undefined);
     await browser.close().catch(() => undefined);
@@ -77,4 +60,40 @@ export async function startPhoneBench(name: string, accounts: AccountConfig[], o
     throw err;
   }
   return { pbx, browser, phone, runDir, pages, stop };
+}
+
+function benchLog(name: string) {
+  return process.env.PHONE_LOG ? consoleLogger(`it-${name}`) : { ...consoleLogger(`it-${name}`), info: () => undefined };
+}
+
+/** A Softphone whose call windows open as pages of `browser`. */
+function benchPhone(browser: BrowserContext, historyDir: string, log: SoftphoneOptions["log"], options: Partial<SoftphoneOptions>): { phone: Softphone; pages: Page[] } {
+  const pages: Page[] = [];
+  const phone = new Softphone({
+    log,
+    historyDir,
+    webviewDir: join(REPO, "dist/webview"),
+    mediaDir: join(REPO, "media"),
+    password: async (id) => (PBX.users as Record<string, string>)[id],
+    openWindow: async (url) => {
+      const page = await browser.newPage();
+      page.on("pageerror", (e) => log.error(`call window: ${e.message}`));
+      // Troubleshooting: CALLWINDOW_CONSOLE=1 shows the page's console in the test output.
+      if (process.env.CALLWINDOW_CONSOLE) page.on("console", (m) => console.log(`[call window ${m.type()}] ${m.text()}`));
+      pages.push(page);
+      await page.goto(url);
+    },
+    settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
+    ...options,
+  });
+  return { phone, pages };
+}
+
+/**
+ * Another phone on the same bench (another person: its own call window in the same browser, on
+ * its own port). Stopped by its own stop(), before the bench's.
+ */
+export function addBenchPhone(bench: PhoneBench, name: string, options: Partial<SoftphoneOptions> = {}): { phone: Softphone; pages: Page[]; stop(): Promise<void> } {
+  const { phone, pages } = benchPhone(bench.browser, join(bench.runDir, `history-${name}`), options.log ?? benchLog(name), { callWindowPort: 0, ...options });
+  return { phone, pages, stop: async () => void (await phone.dispose().catch(() => undefined)) };
 }

@@ -5,7 +5,7 @@
 import "webrtc-adapter";
 import { writable } from "svelte/store";
 import type { CallAction } from "../../src/protocol/callActions";
-import { DEVICE_KIND_NAMES, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
+import { DEVICE_KIND_NAMES, sendsOurMedia, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
 import { SharedCapture } from "./capture";
@@ -173,7 +173,8 @@ export function createEngine() {
     if (!s) {
       if (lostSessions.has(id)) throw new Error("this session's media was lost");
       const servers = Array.isArray(iceServers) ? iceServers : [];
-      s = newSession(ref, servers, warm ? prewarm.take(servers) : undefined);
+      // The prepared peer connection carries the microphone: not for a room subscription.
+      s = newSession(ref, servers, warm && sendsOurMedia(ref.owner) ? prewarm.take(servers) : undefined);
     }
     return s;
   }

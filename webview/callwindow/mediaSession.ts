@@ -3,7 +3,7 @@
 // Offer/answer follow the peer connection's signaling state, as sip.js's browser handler does,
 // so the host only forwards SDP and says what it wants of video (VideoMode). The peer
 // connection and its streams only: playback is RemotePlayback's, tiles are Svelte's (VideoTile).
-import type { IceServer, MediaSessionRef, MediaStats, Negotiated, SdpType, VideoMode } from "../../src/protocol/callWindow";
+import { sendsOurMedia, type IceServer, type MediaSessionRef, type MediaStats, type Negotiated, type SdpType, type VideoMode } from "../../src/protocol/callWindow";
 import type { SharedCapture } from "./capture";
 import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
 import { whenFirstFrame } from "./playback";
@@ -178,14 +178,16 @@ export class MediaSession {
   }
 
   async getDescription(hold: boolean, video: VideoMode, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType; negotiated?: Negotiated }> {
-    await this.ensureMicrophone();
+    // A room subscription only receives: no microphone, no camera.
+    const sends = sendsOurMedia(this.session.owner);
+    if (sends) await this.ensureMicrophone();
     this.holdWanted = hold;
     const answering = this.pc.signalingState === "have-remote-offer";
     for (const t of this.pc.getTransceivers()) {
       if (t.currentDirection === "stopped" || t.receiver.track.kind !== "audio") continue;
-      t.direction = hold ? "sendonly" : "sendrecv";
+      t.direction = !sends ? "recvonly" : hold ? "sendonly" : "sendrecv";
     }
-    await this.prepareVideo(video, hold, answering);
+    await this.prepareVideo(sends ? video : "receive", hold, answering);
     let type: SdpType;
     if (answering) {
       type = "answer";

@@ -1,0 +1,234 @@
+// Rooms as the softphone uses them: one connection to the Janus server (setting
+// softphone.rooms.server), room management (list, create, destroy, kick), and the room we are
+// in — joined, publishing our microphone (and camera) from the call window, subscribed to every
+// other publisher automatically. Media sessions are owned by the room ({ kind: "room" }); the
+// call window does the WebRTC, this only carries SDP between it and Janus. No vscode import.
+import type { MediaSessionRef, Negotiated, VideoMode } from "../protocol/callWindow";
+import { Emitter } from "../util/emitter";
+import type { Logger } from "../util/logger";
+import { messageOf } from "../util/text";
+import { JanusConnection } from "./janusConnection";
+import { RoomMember, RoomSubscription, VideoRoomAdmin, type NewRoom, type Participant, type RoomInfo } from "./videoRoom";
+
+/** What rooms need of the call window's media engine. */
+export interface RoomMedia {
+  ensureWindow(): Promise<void>;
+  getDescription(session: MediaSessionRef, options: { hold: boolean; video: VideoMode }): Promise<{ sdp: string; negotiated?: Negotiated }>;
+  setDescription(session: MediaSessionRef, sdp: string): Promise<{ negotiated?: Negotiated }>;
+  setMuted(sessionId: string, muted: boolean): void;
+  close(sessionId: string): void;
+}
+
+export interface RoomServiceOptions {
+  /** The Janus WebSocket URL (softphone.rooms.server); undefined: rooms are not set up. */
+  server: () => string | undefined;
+  media: RoomMedia;
+  log: Logger;
+}
+
+/** The room we are in, as the UI and getState() show it. */
+export interface CurrentRoomView {
+  id: number;
+  subject: string;
+  /** Our id in the room. */
+  memberId: number;
+  /** Everyone else in the room, and whether we receive their media. */
+  others: Array<Participant & { subscribed: boolean }>;
+  publishing: { audio: boolean; video: boolean };
+  muted: boolean;
+}
+
+interface Current {
+  room: number;
+  subject: string;
+  pin?: string;
+  member: RoomMember;
+  publishing: { audio: boolean; video: boolean };
+  muted: boolean;
+  subscriptions: Map<number, { sub: RoomSubscription; sessionId: string }>;
+  unwatch: () => void;
+}
+
+export class RoomService {
+  private janus: JanusConnection | undefined;
+  private admin: VideoRoomAdmin | undefined;
+  private current: Current | undefined;
+  private readonly _onDidChange = new Emitter<void>();
+  readonly onDidChange = this._onDidChange.event;
+  private readonly _onNotice = new Emitter<string>();
+  /** Something the user should be told (kicked, the room closed, a feed failed). */
+  readonly onNotice = this._onNotice.event;
+
+  constructor(private readonly options: RoomServiceOptions) {}
+
+  view(): CurrentRoomView | undefined {
+    const c = this.current;
+    if (!c) return undefined;
+    return {
+      id: c.room,
+      subject: c.subject,
+      memberId: c.member.id,
+      others: [...c.member.others.values()].map((p) => ({ ...p, subscribed: c.subscriptions.has(p.id) })),
+      publishing: { ...c.publishing },
+      muted: c.muted,
+    };
+  }
+
+  async list(): Promise<RoomInfo[]> {
+    return (await this.management()).list();
+  }
+
+  async create(room: NewRoom): Promise<number> {
+    return (await this.management()).create(room);
+  }
+
+  async destroy(room: number, secret: string): Promise<void> {
+    await (await this.management()).destroy(room, secret);
+  }
+
+  async kick(room: number, secret: string, memberId: number): Promise<void> {
+    await (await this.management()).kick(room, secret, memberId);
+  }
+
+  /** Join a room and publish our microphone (and camera with `video`); subscribe to everyone publishing. */
+  async join(room: number, options: { display: string; pin?: string; video?: boolean }): Promise<CurrentRoomView> {
+    if (this.current) await this.leave();
+    const janus = await this.connection();
+    const subject = (await this.management()).list().then((rooms) => rooms.find((r) => r.id === room)?.subject ?? `Room ${room}`);
+    const member = await RoomMember.join(janus, room, { display: options.display, pin: options.pin });
+    const current: Current = {
+      room,
+      subject: await subject.catch(() => `Room ${room}`),
+      pin: options.pin,
+      member,
+      publishing: { audio: false, video: false },
+      muted: false,
+      subscriptions: new Map(),
+      unwatch: () => undefined,
+    };
+    this.current = current;
+    current.unwatch = member.onEvent((e) => {
+      if (this.current !== current) return;
+      if (e.kind === "publishing") void this.subscribe(current, e.participant.id);
+      else if (e.kind === "left") void this.unsubscribe(current, e.id);
+      else if (e.kind === "kicked" || e.kind === "closed") {
+        this._onNotice.fire(e.kind === "kicked" ? `You were removed from "${current.subject}".` : `The room "${current.subject}" was closed.`);
+        void this.dropCurrent(current);
+      }
+      this._onDidChange.fire();
+    });
+    try {
+      await this.options.media.ensureWindow();
+      await this.publish(current, options.video === true);
+      for (const p of member.others.values()) if (p.publishing) await this.subscribe(current, p.id);
+    } catch (err) {
+      await this.dropCurrent(current);
+      throw err;
+    }
+    this._onDidChange.fire();
+    return this.view()!;
+  }
+
+  async leave(): Promise<void> {
+    const c = this.current;
+    if (!c) return;
+    await this.dropCurrent(c);
+  }
+
+  setMuted(muted: boolean): void {
+    const c = this.current;
+    if (!c) throw new Error("you are not in a room");
+    c.muted = muted;
+    this.options.media.setMuted(publishSession(c.room).id, muted);
+    this._onDidChange.fire();
+  }
+
+  async dispose(): Promise<void> {
+    await this.leave().catch(() => undefined);
+    const janus = this.janus;
+    this.janus = undefined; // closing on purpose: nothing to report
+    this.admin = undefined;
+    await janus?.close();
+  }
+
+  /** The session id of our subscription to `feed` in the current room (tests, stats). */
+  subscriptionSession(feed: number): string | undefined {
+    return this.current?.subscriptions.get(feed)?.sessionId;
+  }
+
+  publishSessionId(): string | undefined {
+    return this.current ? publishSession(this.current.room).id : undefined;
+  }
+
+  private async publish(c: Current, video: boolean): Promise<void> {
+    const session = publishSession(c.room);
+    const { sdp } = await this.options.media.getDescription(session, { hold: false, video: video ? "send" : "none" });
+    const answer = await c.member.publish(sdp, { video });
+    await this.options.media.setDescription(session, answer);
+    c.publishing = { audio: true, video };
+  }
+
+  private async subscribe(c: Current, feed: number): Promise<void> {
+    if (c.subscriptions.has(feed) || this.current !== c) return;
+    const session: MediaSessionRef = { id: `room-${c.room}-feed-${feed}`, owner: { kind: "room", roomId: c.room, feed } };
+    try {
+      const sub = await RoomSubscription.open(await this.connection(), c.room, feed, { privateId: c.member.privateId, pin: c.pin });
+      c.subscriptions.set(feed, { sub, sessionId: session.id });
+      await this.options.media.setDescription(session, sub.offerSdp);
+      const { sdp } = await this.options.media.getDescription(session, { hold: false, video: "receive" });
+      await sub.start(sdp);
+      this._onDidChange.fire();
+    } catch (err) {
+      this.options.log.warn(`room ${c.room}: could not receive feed ${feed}: ${messageOf(err)}`);
+      await this.unsubscribe(c, feed);
+    }
+  }
+
+  private async unsubscribe(c: Current, feed: number): Promise<void> {
+    const s = c.subscriptions.get(feed);
+    if (!s) return;
+    c.subscriptions.delete(feed);
+    this.options.media.close(s.sessionId);
+    await s.sub.close().catch(() => undefined);
+    this._onDidChange.fire();
+  }
+
+  private async dropCurrent(c: Current): Promise<void> {
+    if (this.current === c) this.current = undefined;
+    c.unwatch();
+    for (const feed of [...c.subscriptions.keys()]) await this.unsubscribe(c, feed);
+    this.options.media.close(publishSession(c.room).id);
+    await c.member.leave().catch(() => undefined);
+    this._onDidChange.fire();
+  }
+
+  private async connection(): Promise<JanusConnection> {
+    if (this.janus?.connected) return this.janus;
+    const url = this.options.server();
+    if (!url) throw new Error("no rooms server is set up (setting softphone.rooms.server)");
+    const janus = new JanusConnection(url);
+    await janus.open();
+    janus.onClosed((reason) => {
+      if (this.janus !== janus) return;
+      this.janus = undefined;
+      this.admin = undefined;
+      this.options.log.warn(`rooms: ${reason}`);
+      if (this.current) {
+        this._onNotice.fire(`Lost the rooms server: you left "${this.current.subject}".`);
+        void this.dropCurrent(this.current);
+      }
+    });
+    this.janus = janus;
+    return janus;
+  }
+
+  private async management(): Promise<VideoRoomAdmin> {
+    const janus = await this.connection();
+    if (!this.admin) this.admin = await VideoRoomAdmin.attach(janus);
+    return this.admin;
+  }
+}
+
+function publishSession(room: number): MediaSessionRef {
+  return { id: `room-${room}-publish`, owner: { kind: "room", roomId: room, feed: "publish" } };
+}

@@ -1,0 +1,71 @@
+// Integration: media in a room on the bench's real Janus. Two people — two phones, each with its
+// own call window in headless Chromium — join the same room with a PIN: each publishes its
+// microphone and camera (Chromium's fake devices) from its call window, and subscribes to the
+// other automatically. Proven by each subscription's own figures: bytes and packets rise, the
+// audio level is not silence, video frames are decoded. Leaving ends the other's subscription.
+import assert from "node:assert/strict";
+import type { MediaStats } from "../../src/protocol/callWindow";
+import type { Softphone } from "../../src/softphone";
+import { addBenchPhone, startPhoneBench, type PhoneBench } from "../support/phoneBench";
+import { sleep, waitFor } from "../support/wait";
+
+const JANUS = "ws://127.0.0.1:8188";
+const settings = () => ({ sipTrace: false, dtmfMode: "rfc4733" as const, roomsServer: JANUS });
+
+describe("room media on Janus (two phones publish and subscribe to each other)", function () {
+  this.timeout(90000);
+  let bench: PhoneBench;
+  let second: ReturnType<typeof addBenchPhone>;
+
+  before(async function () {
+    this.timeout(120000);
+    bench = await startPhoneBench("roommedia", [], { settings });
+    second = addBenchPhone(bench, "roommedia-b", { settings });
+    await second.phone.start([]);
+  });
+  after(async () => {
+    await second?.stop();
+    await bench?.stop();
+  });
+
+  async function stats(phone: Softphone, sessionId: string): Promise<MediaStats> {
+    const s = await phone.media.stats(sessionId);
+    if (!s) throw new Error(`no stats for ${sessionId}`);
+    return s;
+  }
+
+  /** The feed arrives: packets and bytes rise over 2 s, the audio is not silence, video frames decode. */
+  async function assertFeedArrives(phone: Softphone, sessionId: string, who: string): Promise<void> {
+    await waitFor(`${who}: first video frames`, async () => ((await stats(phone, sessionId)).video?.framesDecoded ?? 0) > 5, 15000, 250);
+    const a = await stats(phone, sessionId);
+    let level = 0;
+    for (const end = Date.now() + 2500; Date.now() < end; await sleep(150)) level = Math.max(level, (await stats(phone, sessionId)).inboundLevel);
+    const b = await stats(phone, sessionId);
+    assert.ok(b.packetsReceived - a.packetsReceived > 50, `${who}: audio packets keep arriving (${a.packetsReceived} → ${b.packetsReceived})`);
+    assert.ok(b.bytesReceived > a.bytesReceived, `${who}: bytes rise`);
+    assert.ok(level > 0.01, `${who}: the audio is not silence (level ${level})`);
+    assert.ok(b.video!.framesDecoded > a.video!.framesDecoded, `${who}: video frames keep being decoded (${a.video!.framesDecoded} → ${b.video!.framesDecoded})`);
+  }
+
+  it("both publish camera and microphone; each receives the other's audio and video; leaving ends the other's subscription", async () => {
+    const a = bench.phone;
+    const b = second.phone;
+    const room = await a.rooms.create({ subject: "Media check", pin: "246810", secret: "media-secret" });
+    const inA = await a.rooms.join(room, { display: "Ann", pin: "246810", video: true });
+    assert.deepEqual(inA.publishing, { audio: true, video: true });
+    const inB = await b.rooms.join(room, { display: "Ben", pin: "246810", video: true });
+    assert.deepEqual(inB.others.map((p) => p.display), ["Ann"]);
+
+    const annAtBen = await waitFor("Ben to receive Ann", () => b.rooms.subscriptionSession(inA.memberId), 15000);
+    const benAtAnn = await waitFor("Ann to receive Ben", () => a.rooms.subscriptionSession(inB.memberId), 15000);
+    await assertFeedArrives(b, annAtBen, "Ben receiving Ann");
+    await assertFeedArrives(a, benAtAnn, "Ann receiving Ben");
+    assert.equal(a.rooms.view()?.others.find((p) => p.id === inB.memberId)?.subscribed, true);
+
+    await b.rooms.leave();
+    await waitFor("Ann's subscription to Ben to end", () => a.rooms.subscriptionSession(inB.memberId) === undefined, 10000);
+    assert.equal(await a.media.stats(benAtAnn), null, "the call window closed Ann's session for Ben's feed");
+    await a.rooms.leave();
+    await a.rooms.destroy(room, "media-secret");
+  });
+});
