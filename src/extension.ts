@@ -10,7 +10,10 @@ import { openCallWindow } from "./media/openCallWindow";
 import type { CallAction } from "./protocol/callActions";
 import type { SoftphoneState } from "./protocol/model";
 import { Softphone } from "./softphone";
-import { registerCommands } from "./ui/commands";
+import { guardWith, registerCommands } from "./ui/commands";
+import { registerRoomCommands } from "./ui/roomCommands";
+import { RoomStatusItem } from "./ui/roomStatus";
+import { RoomSecrets } from "./rooms/roomSecrets";
 import { confirmTransfer } from "./ui/confirmTransfer";
 import { showIncomingCall } from "./ui/incomingCall";
 import { SidebarViewProvider, SIDEBAR_VIEW_ID } from "./ui/sidebarView";
@@ -76,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   phone = softphone;
 
   const statusBar = new StatusBar();
+  const roomStatus = new RoomStatusItem();
   const sidebar: SidebarViewProvider = new SidebarViewProvider(context.extensionUri, {
     state: () => buildSidebarState(softphone),
     refresh: () => sidebarPublisher.refresh(),
@@ -139,6 +143,10 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
     }),
     ...registerCommands({ softphone, passwords, log }),
+    ...registerRoomCommands({ softphone, secrets: new RoomSecrets(context.secrets), server: () => readSettings().roomsServer, guarded: guardWith(log) }),
+    softphone.rooms.onNotice((text) => void vscode.window.showWarningMessage(`Softphone: ${text}`)),
+    roomStatus,
+    softphone.rooms.onDidChange(() => roomStatus.update(softphone.rooms.view())),
   );
   render();
 

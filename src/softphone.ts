@@ -190,6 +190,7 @@ export class Softphone {
       calls: this.calls.views(),
       callWindowConnected: this.media.connected,
       settingsErrors: this._settingsErrors,
+      room: this.rooms.view(),
     });
   }
 

@@ -167,4 +167,16 @@ export interface SoftphoneState {
   callWindow: { connected: boolean };
   /** Problems found in the settings, each naming the setting and field. */
   settingsErrors: string[];
+  /** The room we are in, if any. */
+  room?: RoomStateView;
+}
+
+/** The room we are in: who else is there, what we send, whether we are muted. */
+export interface RoomStateView {
+  id: number;
+  subject: string;
+  memberId: number;
+  others: Array<{ id: number; display: string; publishing: boolean; subscribed: boolean }>;
+  publishing: { audio: boolean; video: boolean };
+  muted: boolean;
 }

@@ -4,11 +4,12 @@
 // other publisher automatically. Media sessions are owned by the room ({ kind: "room" }); the
 // call window does the WebRTC, this only carries SDP between it and Janus. No vscode import.
 import type { MediaSessionRef, Negotiated, VideoMode } from "../protocol/callWindow";
+import type { RoomStateView } from "../protocol/model";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
 import { JanusConnection } from "./janusConnection";
-import { RoomMember, RoomSubscription, VideoRoomAdmin, type NewRoom, type Participant, type RoomInfo } from "./videoRoom";
+import { RoomMember, RoomSubscription, VideoRoomAdmin, type NewRoom, type RoomInfo } from "./videoRoom";
 
 /** What rooms need of the call window's media engine. */
 export interface RoomMedia {
@@ -27,16 +28,7 @@ export interface RoomServiceOptions {
 }
 
 /** The room we are in, as the UI and getState() show it. */
-export interface CurrentRoomView {
-  id: number;
-  subject: string;
-  /** Our id in the room. */
-  memberId: number;
-  /** Everyone else in the room, and whether we receive their media. */
-  others: Array<Participant & { subscribed: boolean }>;
-  publishing: { audio: boolean; video: boolean };
-  muted: boolean;
-}
+export type CurrentRoomView = RoomStateView;
 
 interface Current {
   room: number;

@@ -22,16 +22,9 @@ interface Deps {
 }
 
 
-export function registerCommands({ softphone, passwords, log }: Deps): vscode.Disposable[] {
-  const callMeant = (callId: string | undefined, none: string): CallView => {
-    const id = asId(callId);
-    const call = id ? softphone.callViews().find((c) => c.id === id) : softphone.currentCall();
-    if (!call) throw new Error(none);
-    return call;
-  };
-  // Report failures to the user, and still reject so programmatic callers see them.
-  const guarded =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) =>
+/** Wraps a command: failures are shown to the user, and still reject so programmatic callers see them. */
+export function guardWith(log: Logger) {
+  return <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) =>
     async (...args: A): Promise<R> => {
       try {
         return await fn(...args);
@@ -41,6 +34,16 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
         throw err;
       }
     };
+}
+
+export function registerCommands({ softphone, passwords, log }: Deps): vscode.Disposable[] {
+  const callMeant = (callId: string | undefined, none: string): CallView => {
+    const id = asId(callId);
+    const call = id ? softphone.callViews().find((c) => c.id === id) : softphone.currentCall();
+    if (!call) throw new Error(none);
+    return call;
+  };
+  const guarded = guardWith(log);
 
   const act = (action: CallAction) => softphone.act(action);
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);

@@ -126,6 +126,32 @@ describe("Softphone extension in real VS Code", function () {
     assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
   });
 
+  it("rooms by command, with arguments: create (its secret kept in SecretStorage), a wrong PIN refused, join, the status in getState, leave, close", async function () {
+    this.timeout(60000);
+    await config().update("rooms.server", "ws://127.0.0.1:8188", vscode.ConfigurationTarget.Global);
+    try {
+      const id = await vscode.commands.executeCommand<number>("softphone.createRoom", "Palette room", { pin: "135790" });
+      assert.equal(typeof id, "number");
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand("softphone.joinRoom", id, { pin: "000000", displayName: "Tester", video: false })),
+        new RegExp(`wrong PIN for room ${id}`),
+      );
+      await vscode.commands.executeCommand("softphone.joinRoom", id, { pin: "135790", displayName: "Tester", video: false });
+      const room = await waitFor("getState to show the room", () => api.getState().room, 10000);
+      assert.equal(room.subject, "Palette room");
+      assert.deepEqual(room.publishing, { audio: true, video: false });
+      assert.equal(await vscode.commands.executeCommand("softphone.toggleRoomMute"), true);
+      assert.equal(api.getState().room?.muted, true);
+      await vscode.commands.executeCommand("softphone.leaveRoom");
+      assert.equal(api.getState().room, undefined);
+      await vscode.commands.executeCommand("softphone.destroyRoom", id);
+      // Destroyed, and its secret forgotten: a second close has nothing to close with.
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand("softphone.destroyRoom", id)), /secret is unknown/);
+    } finally {
+      await config().update("rooms.server", undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it("with the Integrated Browser available, the call window opens there (desktop-only command: stand-in)", async () => {
     // MOCK: `workbench.action.browser.open` exists only in desktop VS Code, not in code-server.
     // This stand-in records the URL it is given, as the real Integrated Browser would receive it.

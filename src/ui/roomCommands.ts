@@ -1,0 +1,105 @@
+// The room commands: create, join, leave, destroy, mute. Each takes arguments for scripts and
+// tests (then nothing is asked) or asks what it needs. The secret of a room we create is made
+// here, kept in SecretStorage (RoomSecrets) and used for destroy; nobody has to type it.
+import { randomBytes } from "node:crypto";
+import * as vscode from "vscode";
+import type { RoomSecrets } from "../rooms/roomSecrets";
+import { MAX_DISPLAY_NAME, MAX_SUBJECT } from "../rooms/videoRoom";
+import type { Softphone } from "../softphone";
+import { safeUiText } from "../calls/remoteParty";
+
+const PIN = /^[0-9]{6}$/;
+
+interface Deps {
+  softphone: Softphone;
+  secrets: RoomSecrets;
+  /** The rooms server URL (setting softphone.rooms.server), or undefined. */
+  server: () => string | undefined;
+  guarded: <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) => (...args: A) => Promise<R>;
+}
+
+export function registerRoomCommands({ softphone, secrets, server, guarded }: Deps): vscode.Disposable[] {
+  const rooms = softphone.rooms;
+  const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  const serverUrl = (): string => {
+    const url = server();
+    if (!url) throw new Error('no rooms server is set up: set "softphone.rooms.server" to your Janus WebSocket URL');
+    return url;
+  };
+
+  async function displayName(given: unknown): Promise<string | undefined> {
+    if (typeof given === "string" && given.trim()) return given.trim().slice(0, MAX_DISPLAY_NAME);
+    const account = softphone.getState().accounts[0];
+    return vscode.window.showInputBox({
+      title: "Softphone: your name in the room",
+      value: account?.id ?? "",
+      validateInput: (v) => (v.trim() && v.length <= MAX_DISPLAY_NAME ? undefined : `1 to ${MAX_DISPLAY_NAME} characters`),
+    });
+  }
+
+  return [
+    reg("softphone.createRoom", guarded(async (subject?: unknown, options?: { pin?: string }) => {
+      const url = serverUrl();
+      const s =
+        typeof subject === "string"
+          ? subject
+          : await vscode.window.showInputBox({ title: "Softphone: New room", prompt: "Subject", validateInput: (v) => (v.trim() && v.trim().length <= MAX_SUBJECT ? undefined : `1 to ${MAX_SUBJECT} characters`) });
+      if (s === undefined) return undefined;
+      const pin =
+        typeof subject === "string"
+          ? options?.pin
+          : await vscode.window.showInputBox({ title: "Softphone: New room", prompt: "PIN (6 digits), or empty for an open room", password: true, validateInput: (v) => (v === "" || PIN.test(v) ? undefined : "6 digits, or empty") });
+      if (pin === undefined && typeof subject !== "string") return undefined;
+      const secret = randomBytes(18).toString("base64url");
+      const id = await rooms.create({ subject: s, ...(pin ? { pin } : {}), secret });
+      await secrets.set(url, id, secret);
+      if (typeof subject !== "string") {
+        const join = await vscode.window.showInformationMessage(`Softphone: room "${safeUiText(s.trim(), MAX_SUBJECT)}" created (number ${id}).`, "Join");
+        if (join === "Join") await vscode.commands.executeCommand("softphone.joinRoom", id, { pin });
+      }
+      return id;
+    })),
+    reg("softphone.joinRoom", guarded(async (roomId?: unknown, options?: { pin?: string; displayName?: string; video?: boolean }) => {
+      serverUrl();
+      let id = typeof roomId === "number" ? roomId : undefined;
+      let pinRequired = false;
+      if (id === undefined) {
+        const list = await rooms.list();
+        const pick = await vscode.window.showQuickPick(
+          list.map((r) => ({ label: `${r.pinRequired ? "$(lock) " : ""}${safeUiText(r.subject, MAX_SUBJECT)}`, description: `${r.participants} in the room · number ${r.id}`, room: r })),
+          { title: "Softphone: Join Room", placeHolder: list.length ? "Pick a room" : "No rooms yet: create one with Softphone: Create Room…" },
+        );
+        if (!pick) return undefined;
+        id = pick.room.id;
+        pinRequired = pick.room.pinRequired;
+      }
+      let pin = options?.pin;
+      if (pin === undefined && pinRequired) {
+        pin = await vscode.window.showInputBox({ title: "Softphone: Join Room", prompt: "The room's PIN", password: true });
+        if (pin === undefined) return undefined;
+      }
+      const name = await displayName(options?.displayName);
+      if (!name) return undefined;
+      return rooms.join(id, { display: name, pin, video: options?.video !== false });
+    })),
+    reg("softphone.leaveRoom", guarded(async () => {
+      await rooms.leave();
+    })),
+    reg("softphone.toggleRoomMute", guarded(() => {
+      const room = rooms.view();
+      if (!room) throw new Error("you are not in a room");
+      rooms.setMuted(!room.muted);
+      return !room.muted;
+    })),
+    reg("softphone.destroyRoom", guarded(async (roomId?: unknown) => {
+      const url = serverUrl();
+      const id = typeof roomId === "number" ? roomId : rooms.view()?.id;
+      if (id === undefined) throw new Error("which room? (softphone.destroyRoom takes the room's number)");
+      const secret = await secrets.get(url, id);
+      if (!secret) throw new Error(`room ${id} was not created here: its secret is unknown`);
+      if (rooms.view()?.id === id) await rooms.leave();
+      await rooms.destroy(id, secret);
+      await secrets.delete(url, id);
+    })),
+  ];
+}

@@ -1,0 +1,30 @@
+// The status bar while we are in a room: "in room <subject> · N people" and whether we are
+// muted; a click mutes or unmutes us, the tooltip says how to leave.
+import * as vscode from "vscode";
+import { safeUiText } from "../calls/remoteParty";
+import type { RoomStateView } from "../protocol/model";
+
+export class RoomStatusItem implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem("softphone.room", vscode.StatusBarAlignment.Left, 98);
+
+  constructor() {
+    this.item.name = "Softphone Room";
+    this.item.command = "softphone.toggleRoomMute";
+  }
+
+  update(room: RoomStateView | undefined): void {
+    if (!room) {
+      this.item.hide();
+      return;
+    }
+    const people = room.others.length + 1;
+    const subject = safeUiText(room.subject, 40);
+    this.item.text = `$(organization) in room ${subject} · ${people} ${people === 1 ? "person" : "people"}${room.muted ? " $(mute)" : ""}`;
+    this.item.tooltip = `Softphone: in room "${safeUiText(room.subject, 128)}" (number ${room.id})${room.muted ? "\nYou are muted" : ""}\nClick to ${room.muted ? "unmute" : "mute"}; "Softphone: Leave Room" to leave`;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
