@@ -174,6 +174,8 @@ export interface SoftphoneState {
 /** The room we are in: who else is there, what we send, whether we are muted. */
 export interface RoomStateView {
   id: number;
+  /** video: everyone publishes and subscribes; audio: the server mixes (AudioBridge). */
+  kind: "video" | "audio";
   subject: string;
   memberId: number;
   others: Array<{ id: number; display: string; publishing: boolean; subscribed: boolean }>;

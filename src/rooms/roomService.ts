@@ -9,7 +9,10 @@ import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
 import { JanusConnection } from "./janusConnection";
+import { AudioBridgeAdmin, AudioBridgeMember } from "./audioBridge";
 import { RoomMember, RoomSubscription, VideoRoomAdmin, type NewRoom, type RoomInfo } from "./videoRoom";
+
+export type RoomKind = RoomInfo["kind"];
 
 /** What rooms need of the call window's media engine. */
 export interface RoomMedia {
@@ -32,9 +35,10 @@ export type CurrentRoomView = RoomStateView;
 
 interface Current {
   room: number;
+  kind: RoomKind;
   subject: string;
   pin?: string;
-  member: RoomMember;
+  member: RoomMember | AudioBridgeMember;
   publishing: { audio: boolean; video: boolean };
   muted: boolean;
   subscriptions: Map<number, { sub: RoomSubscription; sessionId: string }>;
@@ -43,7 +47,7 @@ interface Current {
 
 export class RoomService {
   private janus: JanusConnection | undefined;
-  private admin: VideoRoomAdmin | undefined;
+  private admin: { video: VideoRoomAdmin; audio: AudioBridgeAdmin } | undefined;
   private current: Current | undefined;
   private readonly _onDidChange = new Emitter<void>();
   readonly onDidChange = this._onDidChange.event;
@@ -58,6 +62,7 @@ export class RoomService {
     if (!c) return undefined;
     return {
       id: c.room,
+      kind: c.kind,
       subject: c.subject,
       memberId: c.member.id,
       others: [...c.member.others.values()].map((p) => ({ ...p, subscribed: c.subscriptions.has(p.id) })),
@@ -66,31 +71,44 @@ export class RoomService {
     };
   }
 
+  /** Every room on the server: video rooms, then audio rooms. */
   async list(): Promise<RoomInfo[]> {
-    return (await this.management()).list();
+    const admin = await this.management();
+    return [...(await admin.video.list()), ...(await admin.audio.list())];
   }
 
-  async create(room: NewRoom): Promise<number> {
-    return (await this.management()).create(room);
+  /** A video room (default) or an audio room (`kind: "audio"`, mixed by the server). */
+  async create(room: NewRoom & { kind?: RoomKind }): Promise<number> {
+    return (await this.management())[room.kind ?? "video"].create(room);
   }
 
-  async destroy(room: number, secret: string): Promise<void> {
-    await (await this.management()).destroy(room, secret);
+  async destroy(room: number, secret: string, kind?: RoomKind): Promise<void> {
+    await (await this.management())[kind ?? (await this.kindOf(room))].destroy(room, secret);
   }
 
-  async kick(room: number, secret: string, memberId: number): Promise<void> {
-    await (await this.management()).kick(room, secret, memberId);
+  async kick(room: number, secret: string, memberId: number, kind?: RoomKind): Promise<void> {
+    await (await this.management())[kind ?? (await this.kindOf(room))].kick(room, secret, memberId);
+  }
+
+  /** Whether a room is a video or an audio room (a number both plugins know is taken as video). */
+  private async kindOf(room: number): Promise<RoomKind> {
+    return (await this.list()).find((r) => r.id === room)?.kind ?? "video";
   }
 
   /** Join a room and publish our microphone (and camera with `video`); subscribe to everyone publishing. */
-  async join(room: number, options: { display: string; pin?: string; video?: boolean }): Promise<CurrentRoomView> {
+  async join(room: number, options: { display: string; pin?: string; video?: boolean; kind?: RoomKind }): Promise<CurrentRoomView> {
     if (this.current) await this.leave();
     const janus = await this.connection();
-    const subject = (await this.management()).list().then((rooms) => rooms.find((r) => r.id === room)?.subject ?? `Room ${room}`);
-    const member = await RoomMember.join(janus, room, { display: options.display, pin: options.pin });
+    const listed = (await this.list().catch(() => [])).find((r) => r.id === room && (!options.kind || r.kind === options.kind));
+    const kind = options.kind ?? listed?.kind ?? "video";
+    const member =
+      kind === "audio"
+        ? await AudioBridgeMember.join(janus, room, { display: options.display, pin: options.pin })
+        : await RoomMember.join(janus, room, { display: options.display, pin: options.pin });
     const current: Current = {
       room,
-      subject: await subject.catch(() => `Room ${room}`),
+      kind,
+      subject: listed?.subject ?? `Room ${room}`,
       pin: options.pin,
       member,
       publishing: { audio: false, video: false },
@@ -101,7 +119,7 @@ export class RoomService {
     this.current = current;
     current.unwatch = member.onEvent((e) => {
       if (this.current !== current) return;
-      if (e.kind === "publishing") void this.subscribe(current, e.participant.id);
+      if (e.kind === "publishing" && current.kind === "video") void this.subscribe(current, e.participant.id);
       else if (e.kind === "left") void this.unsubscribe(current, e.id);
       else if (e.kind === "kicked" || e.kind === "closed") {
         this._onNotice.fire(e.kind === "kicked" ? `You were removed from "${current.subject}".` : `The room "${current.subject}" was closed.`);
@@ -111,8 +129,9 @@ export class RoomService {
     });
     try {
       await this.options.media.ensureWindow();
-      await this.publish(current, options.video === true);
-      for (const p of member.others.values()) if (p.publishing) await this.subscribe(current, p.id);
+      await this.publish(current, kind === "video" && options.video === true);
+      // An audio room's mix arrives on our own connection: nothing to subscribe to.
+      if (kind === "video") for (const p of member.others.values()) if (p.publishing) await this.subscribe(current, p.id);
     } catch (err) {
       await this.dropCurrent(current);
       throw err;
@@ -155,7 +174,7 @@ export class RoomService {
   private async publish(c: Current, video: boolean): Promise<void> {
     const session = publishSession(c.room);
     const { sdp } = await this.options.media.getDescription(session, { hold: false, video: video ? "send" : "none" });
-    const answer = await c.member.publish(sdp, { video });
+    const answer = c.member instanceof RoomMember ? await c.member.publish(sdp, { video }) : await c.member.publish(sdp);
     await this.options.media.setDescription(session, answer);
     c.publishing = { audio: true, video };
   }
@@ -163,8 +182,10 @@ export class RoomService {
   private async subscribe(c: Current, feed: number): Promise<void> {
     if (c.subscriptions.has(feed) || this.current !== c) return;
     const session: MediaSessionRef = { id: `room-${c.room}-feed-${feed}`, owner: { kind: "room", roomId: c.room, feed } };
+    if (!(c.member instanceof RoomMember)) return;
+    const privateId = c.member.privateId;
     try {
-      const sub = await RoomSubscription.open(await this.connection(), c.room, feed, { privateId: c.member.privateId, pin: c.pin });
+      const sub = await RoomSubscription.open(await this.connection(), c.room, feed, { privateId, pin: c.pin });
       c.subscriptions.set(feed, { sub, sessionId: session.id });
       await this.options.media.setDescription(session, sub.offerSdp);
       const { sdp } = await this.options.media.getDescription(session, { hold: false, video: "receive" });
@@ -214,9 +235,9 @@ export class RoomService {
     return janus;
   }
 
-  private async management(): Promise<VideoRoomAdmin> {
+  private async management(): Promise<{ video: VideoRoomAdmin; audio: AudioBridgeAdmin }> {
     const janus = await this.connection();
-    if (!this.admin) this.admin = await VideoRoomAdmin.attach(janus);
+    if (!this.admin) this.admin = { video: await VideoRoomAdmin.attach(janus), audio: await AudioBridgeAdmin.attach(janus) };
     return this.admin;
   }
 }

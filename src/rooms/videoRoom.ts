@@ -10,6 +10,8 @@ const PIN = /^[0-9]{6}$/;
 
 export interface RoomInfo {
   id: number;
+  /** video: VideoRoom (each publishes, each subscribes); audio: AudioBridge (the server mixes). */
+  kind: "video" | "audio";
   subject: string;
   pinRequired: boolean;
   participants: number;
@@ -29,25 +31,22 @@ export interface NewRoom {
   secret: string;
 }
 
-/** What a problem in a room request means for the person who asked. */
+/**
+ * What a problem in a room request means for the person who asked. VideoRoom and AudioBridge
+ * use different codes for the same things, so the reason's words decide first.
+ */
 export function roomError(err: unknown, room?: number): Error {
   if (!(err instanceof JanusError)) return err instanceof Error ? err : new Error(String(err));
   const which = room !== undefined ? `room ${room}` : "the room";
-  switch (err.code) {
-    case 426:
-      return new Error(`${which} does not exist (any more)`);
-    case 433:
-      return new Error(/secret/i.test(err.message) ? `wrong secret for ${which}` : `wrong PIN for ${which}`);
-    case 427:
-      return new Error(`${which} already exists`);
-    case 429:
-      if (/\bpin\b/i.test(err.message)) return new Error(`${which} needs a PIN`);
-      return new Error(`the rooms server refused: ${err.message} (429)`);
-    case 432:
-      return new Error(`${which} is full`);
-    default:
-      return new Error(`the rooms server refused: ${err.message}${err.code ? ` (${err.code})` : ""}`);
+  const reason = err.message;
+  if (/no such room/i.test(reason) || err.code === 426) return new Error(`${which} does not exist (any more)`);
+  if (/missing mandatory element \(pin\)/i.test(reason)) return new Error(`${which} needs a PIN`);
+  if (/unauthorized|wrong/i.test(reason) || err.code === 433) {
+    return new Error(/secret/i.test(reason) ? `wrong secret for ${which}` : `wrong PIN for ${which}`);
   }
+  if (/already exists/i.test(reason) || err.code === 427) return new Error(`${which} already exists`);
+  if (/maximum number|too many/i.test(reason) || err.code === 432) return new Error(`${which} is full`);
+  return new Error(`the rooms server refused: ${reason}${err.code ? ` (${err.code})` : ""}`);
 }
 
 /** Checks a new room's fields; throws saying what is wrong. */
@@ -97,7 +96,7 @@ export class VideoRoomAdmin {
   async list(): Promise<RoomInfo[]> {
     const { data } = await this.janus.message(this.handle, { request: "list" });
     const rooms = (data.list ?? []) as Array<{ room: number; description?: string; pin_required?: boolean; num_participants?: number }>;
-    return rooms.map((r) => ({ id: r.room, subject: r.description ?? String(r.room), pinRequired: r.pin_required === true, participants: r.num_participants ?? 0 }));
+    return rooms.map((r) => ({ id: r.room, kind: "video" as const, subject: r.description ?? String(r.room), pinRequired: r.pin_required === true, participants: r.num_participants ?? 0 }));
   }
 
   async participants(room: number): Promise<Participant[]> {

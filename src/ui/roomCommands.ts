@@ -38,8 +38,21 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
   }
 
   return [
-    reg("softphone.createRoom", guarded(async (subject?: unknown, options?: { pin?: string }) => {
+    reg("softphone.createRoom", guarded(async (subject?: unknown, options?: { pin?: string; kind?: "video" | "audio" }) => {
       const url = serverUrl();
+      const kind =
+        typeof subject === "string"
+          ? options?.kind === "audio" ? "audio" : "video"
+          : (
+              await vscode.window.showQuickPick(
+                [
+                  { label: "$(device-camera-video) Video room", description: "everyone sends camera and microphone", roomKind: "video" as const },
+                  { label: "$(unmute) Audio room", description: "the server mixes everyone's voice", roomKind: "audio" as const },
+                ],
+                { title: "Softphone: New room" },
+              )
+            )?.roomKind;
+      if (!kind) return undefined;
       const s =
         typeof subject === "string"
           ? subject
@@ -51,7 +64,7 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
           : await vscode.window.showInputBox({ title: "Softphone: New room", prompt: "PIN (6 digits), or empty for an open room", password: true, validateInput: (v) => (v === "" || PIN.test(v) ? undefined : "6 digits, or empty") });
       if (pin === undefined && typeof subject !== "string") return undefined;
       const secret = randomBytes(18).toString("base64url");
-      const id = await rooms.create({ subject: s, ...(pin ? { pin } : {}), secret });
+      const id = await rooms.create({ kind, subject: s, ...(pin ? { pin } : {}), secret });
       await secrets.set(url, id, secret);
       if (typeof subject !== "string") {
         const join = await vscode.window.showInformationMessage(`Softphone: room "${safeUiText(s.trim(), MAX_SUBJECT)}" created (number ${id}).`, "Join");
@@ -63,15 +76,21 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
       serverUrl();
       let id = typeof roomId === "number" ? roomId : undefined;
       let pinRequired = false;
+      let kind: "video" | "audio" | undefined;
       if (id === undefined) {
         const list = await rooms.list();
         const pick = await vscode.window.showQuickPick(
-          list.map((r) => ({ label: `${r.pinRequired ? "$(lock) " : ""}${safeUiText(r.subject, MAX_SUBJECT)}`, description: `${r.participants} in the room · number ${r.id}`, room: r })),
+          list.map((r) => ({
+            label: `${r.kind === "audio" ? "$(unmute)" : "$(device-camera-video)"} ${r.pinRequired ? "$(lock) " : ""}${safeUiText(r.subject, MAX_SUBJECT)}`,
+            description: `${r.kind} room · ${r.participants} in it · number ${r.id}`,
+            room: r,
+          })),
           { title: "Softphone: Join Room", placeHolder: list.length ? "Pick a room" : "No rooms yet: create one with Softphone: Create Room…" },
         );
         if (!pick) return undefined;
         id = pick.room.id;
         pinRequired = pick.room.pinRequired;
+        kind = pick.room.kind;
       }
       let pin = options?.pin;
       if (pin === undefined && pinRequired) {
@@ -80,7 +99,7 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
       }
       const name = await displayName(options?.displayName);
       if (!name) return undefined;
-      return rooms.join(id, { display: name, pin, video: options?.video !== false });
+      return rooms.join(id, { display: name, pin, video: options?.video !== false, kind });
     })),
     reg("softphone.leaveRoom", guarded(async () => {
       await rooms.leave();

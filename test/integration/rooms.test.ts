@@ -49,7 +49,7 @@ describe("rooms on Janus (VideoRoom): create, list, PIN, join, kick, destroy", f
     const admin = await VideoRoomAdmin.attach(await connect());
     const room = await admin.create({ subject: "Release planning <b>&</b> \u{1F680}", pin: "123456", secret: "s3cret-admin" });
     const listed = (await admin.list()).find((r) => r.id === room);
-    assert.deepEqual(listed, { id: room, subject: "Release planning <b>&</b> \u{1F680}", pinRequired: true, participants: 0 });
+    assert.deepEqual(listed, { id: room, kind: "video", subject: "Release planning <b>&</b> \u{1F680}", pinRequired: true, participants: 0 });
 
     const bobConn = await connect();
     await assert.rejects(RoomMember.join(bobConn, room, { display: "bob", pin: "654321" }), (err: Error) => err.message === `wrong PIN for room ${room}`);

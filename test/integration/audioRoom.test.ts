@@ -1,0 +1,72 @@
+// Integration: an audio room (Janus AudioBridge, the server mixes) with three people — three
+// phones, each with its own call window in headless Chromium. Each one's microphone is switched
+// on in turn (the others muted) and every member's inbound level — the server's mix on its own
+// connection — is read: the two who listen hear the speaker, the speaker hears nobody (the mix
+// leaves out one's own voice).
+import assert from "node:assert/strict";
+import type { Softphone } from "../../src/softphone";
+import { addBenchPhone, startPhoneBench, type PhoneBench } from "../support/phoneBench";
+import { sleep, waitFor } from "../support/wait";
+
+const JANUS = "ws://127.0.0.1:8188";
+const settings = () => ({ sipTrace: false, dtmfMode: "rfc4733" as const, roomsServer: JANUS });
+/** Above: someone is heard (Chromium's fake microphone beeps). Below SILENT: nobody. */
+const HEARD = 0.01;
+const SILENT = 0.005;
+
+describe("audio room on Janus AudioBridge (three phones; the server mixes)", function () {
+  this.timeout(120000);
+  let bench: PhoneBench;
+  const others: Array<ReturnType<typeof addBenchPhone>> = [];
+
+  before(async function () {
+    this.timeout(120000);
+    bench = await startPhoneBench("audioroom", [], { settings });
+    for (const name of ["audioroom-b", "audioroom-c"]) {
+      const p = addBenchPhone(bench, name, { settings });
+      await p.phone.start([]);
+      others.push(p);
+    }
+  });
+  after(async () => {
+    for (const p of others) await p.stop();
+    await bench?.stop();
+  });
+
+  /** The loudest level of the mix each phone receives, over 2.5 s (after 1 s for mutes to take effect). */
+  async function loudest(phones: Record<string, Softphone>): Promise<Record<string, number>> {
+    await sleep(1000);
+    const session = (p: Softphone) => p.rooms.publishSessionId()!;
+    for (const p of Object.values(phones)) await p.media.stats(session(p)); // a level is measured since the previous reading
+    await sleep(150);
+    const max: Record<string, number> = Object.fromEntries(Object.keys(phones).map((k) => [k, 0]));
+    for (const end = Date.now() + 2500; Date.now() < end; await sleep(150)) {
+      for (const [name, p] of Object.entries(phones)) max[name] = Math.max(max[name], (await p.media.stats(session(p)))?.inboundLevel ?? 0);
+    }
+    return max;
+  }
+
+  it("each member hears whoever speaks, through the server's mix, and not themselves", async () => {
+    const phones: Record<string, Softphone> = { Ann: bench.phone, Ben: others[0].phone, Cid: others[1].phone };
+    const room = await phones.Ann.rooms.create({ kind: "audio", subject: "Audio check", pin: "112233", secret: "audio-secret" });
+    assert.equal((await phones.Ann.rooms.list()).find((r) => r.id === room)?.kind, "audio", "listed as an audio room");
+    for (const [name, p] of Object.entries(phones)) {
+      const joined = await p.rooms.join(room, { display: name, pin: "112233" });
+      assert.equal(joined.kind, "audio");
+      assert.deepEqual(joined.publishing, { audio: true, video: false });
+    }
+    await waitFor("everyone to see the other two", () => Object.values(phones).every((p) => p.rooms.view()?.others.length === 2), 10000);
+
+    for (const speaker of Object.keys(phones)) {
+      for (const [name, p] of Object.entries(phones)) p.rooms.setMuted(name !== speaker);
+      const level = await loudest(phones);
+      for (const [name, heard] of Object.entries(level)) {
+        if (name === speaker) assert.ok(heard < SILENT, `${speaker} speaks: ${speaker} does not hear themselves (level ${heard.toFixed(4)}; all ${JSON.stringify(level)})`);
+        else assert.ok(heard > HEARD, `${speaker} speaks: ${name} hears it (level ${heard.toFixed(4)}; all ${JSON.stringify(level)})`);
+      }
+    }
+    for (const p of Object.values(phones)) await p.rooms.leave();
+    await phones.Ann.rooms.destroy(room, "audio-secret");
+    assert.equal((await phones.Ann.rooms.list()).some((r) => r.id === room), false);
+  });
+});
