@@ -178,7 +178,7 @@ export interface RoomStateView {
   kind: "video" | "audio";
   subject: string;
   memberId: number;
-  others: Array<{ id: number; display: string; publishing: boolean; subscribed: boolean }>;
+  others: Array<{ id: number; display: string; publishing: boolean; subscribed: boolean; muted?: boolean }>;
   publishing: { audio: boolean; video: boolean };
   muted: boolean;
 }

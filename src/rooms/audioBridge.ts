@@ -79,7 +79,9 @@ export class AudioBridgeMember {
     try {
       const { data } = await janus.message(handle, { request: "join", room, display, muted: false, ...(options.pin ? { pin: options.pin } : {}) });
       member = new AudioBridgeMember(janus, handle, room, data.id as number);
-      for (const p of (data.participants ?? []) as Array<{ id: number; display?: string }>) member.others.set(p.id, { id: p.id, display: p.display ?? "", publishing: true });
+      for (const p of (data.participants ?? []) as Array<{ id: number; display?: string; muted?: boolean }>) {
+        member.others.set(p.id, { id: p.id, display: p.display ?? "", publishing: true, ...(typeof p.muted === "boolean" ? { muted: p.muted } : {}) });
+      }
       for (const e of early) member.receive(e);
       return member;
     } catch (err) {
@@ -104,6 +106,15 @@ export class AudioBridgeMember {
     }
   }
 
+  /** Tell the room we are (un)muted: the server stops mixing us and tells everyone. */
+  async setMuted(muted: boolean): Promise<void> {
+    try {
+      await this.janus.message(this.handle, { request: "configure", muted });
+    } catch (err) {
+      throw roomError(err, this.room);
+    }
+  }
+
   async leave(): Promise<void> {
     await this.janus.message(this.handle, { request: "leave" }).catch(() => undefined);
     await this.janus.detach(this.handle);
@@ -114,11 +125,13 @@ export class AudioBridgeMember {
     if (!data) return;
     if (data.audiobridge === "destroyed") return this.emit({ kind: "closed" });
     if (data.audiobridge === "event" && data.kicked !== undefined && data.kicked === this.id) return this.emit({ kind: "kicked" });
-    for (const p of (data.participants ?? []) as Array<{ id: number; display?: string }>) {
-      if (p.id === this.id || this.others.has(p.id)) continue;
-      const joined = { id: p.id, display: p.display ?? "", publishing: true };
-      this.others.set(p.id, joined);
-      this.emit({ kind: "joined", participant: joined });
+    for (const p of (data.participants ?? []) as Array<{ id: number; display?: string; muted?: boolean }>) {
+      if (p.id === this.id) continue;
+      const known = this.others.get(p.id);
+      const now: Participant = { id: p.id, display: p.display ?? known?.display ?? "", publishing: true, ...(typeof p.muted === "boolean" ? { muted: p.muted } : known?.muted !== undefined ? { muted: known.muted } : {}) };
+      this.others.set(p.id, now);
+      if (!known) this.emit({ kind: "joined", participant: now });
+      else if (known.muted !== now.muted) this.emit({ kind: "updated", participant: now });
     }
     for (const key of ["leaving", "kicked"] as const) {
       const id = data[key];

@@ -146,11 +146,15 @@ export class RoomService {
     await this.dropCurrent(c);
   }
 
+  /** Mute our microphone in the room; in an audio room the others are told (the server marks us muted). */
   setMuted(muted: boolean): void {
     const c = this.current;
     if (!c) throw new Error("you are not in a room");
     c.muted = muted;
     this.options.media.setMuted(publishSession(c.room).id, muted);
+    if (c.member instanceof AudioBridgeMember) {
+      c.member.setMuted(muted).catch((err) => this.options.log.warn(`room ${c.room}: could not tell the others we are ${muted ? "muted" : "unmuted"}: ${messageOf(err)}`));
+    }
     this._onDidChange.fire();
   }
 

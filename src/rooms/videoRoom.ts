@@ -21,6 +21,8 @@ export interface Participant {
   id: number;
   display: string;
   publishing: boolean;
+  /** Muted their microphone (audio rooms tell everyone; undefined where the server does not say). */
+  muted?: boolean;
 }
 
 export interface NewRoom {
@@ -132,6 +134,7 @@ export class VideoRoomAdmin {
 
 export type MemberEvent =
   | { kind: "joined"; participant: Participant }
+  | { kind: "updated"; participant: Participant }
   | { kind: "publishing"; participant: Participant }
   | { kind: "left"; id: number }
   | { kind: "kicked" }

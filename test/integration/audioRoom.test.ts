@@ -46,7 +46,7 @@ describe("audio room on Janus AudioBridge (three phones; the server mixes)", fun
     return max;
   }
 
-  it("each member hears whoever speaks, through the server's mix, and not themselves", async () => {
+  it("each member hears whoever speaks, through the server's mix, and not themselves; a mute is announced to the others", async () => {
     const phones: Record<string, Softphone> = { Ann: bench.phone, Ben: others[0].phone, Cid: others[1].phone };
     const room = await phones.Ann.rooms.create({ kind: "audio", subject: "Audio check", pin: "112233", secret: "audio-secret" });
     assert.equal((await phones.Ann.rooms.list()).find((r) => r.id === room)?.kind, "audio", "listed as an audio room");
@@ -65,6 +65,13 @@ describe("audio room on Janus AudioBridge (three phones; the server mixes)", fun
         else assert.ok(heard > HEARD, `${speaker} speaks: ${name} hears it (level ${heard.toFixed(4)}; all ${JSON.stringify(level)})`);
       }
     }
+    // Muting is announced: the others see Ben muted (the server's participants update), then unmuted.
+    const benId = () => phones.Ann.rooms.view()!.others.find((p) => p.display === "Ben")!.id;
+    phones.Ben.rooms.setMuted(true);
+    await waitFor("Ann and Cid to see Ben muted", () => [phones.Ann, phones.Cid].every((p) => p.rooms.view()?.others.find((o) => o.id === benId())?.muted === true), 10000);
+    phones.Ben.rooms.setMuted(false);
+    await waitFor("Ann and Cid to see Ben unmuted", () => [phones.Ann, phones.Cid].every((p) => p.rooms.view()?.others.find((o) => o.id === benId())?.muted === false), 10000);
+
     for (const p of Object.values(phones)) await p.rooms.leave();
     await phones.Ann.rooms.destroy(room, "audio-secret");
     assert.equal((await phones.Ann.rooms.list()).some((r) => r.id === room), false);
