@@ -9,8 +9,10 @@ import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
 import { JanusConnection } from "./janusConnection";
-import { AudioBridgeAdmin, AudioBridgeMember } from "./audioBridge";
-import { RoomMember, RoomSubscription, VideoRoomAdmin, type NewRoom, type RoomInfo } from "./videoRoom";
+import { AudioBridgeMember } from "./audioBridge";
+import { RoomAdmin } from "./roomAdmin";
+import type { NewRoom, RoomInfo } from "./roomModel";
+import { RoomMember, RoomSubscription } from "./videoRoom";
 
 export type RoomKind = RoomInfo["kind"];
 
@@ -47,7 +49,7 @@ interface Current {
 
 export class RoomService {
   private janus: JanusConnection | undefined;
-  private admin: { video: VideoRoomAdmin; audio: AudioBridgeAdmin } | undefined;
+  private admin: Record<RoomKind, RoomAdmin> | undefined;
   private current: Current | undefined;
   private readonly _onDidChange = new Emitter<void>();
   readonly onDidChange = this._onDidChange.event;
@@ -239,9 +241,9 @@ export class RoomService {
     return janus;
   }
 
-  private async management(): Promise<{ video: VideoRoomAdmin; audio: AudioBridgeAdmin }> {
+  private async management(): Promise<Record<RoomKind, RoomAdmin>> {
     const janus = await this.connection();
-    if (!this.admin) this.admin = { video: await VideoRoomAdmin.attach(janus), audio: await AudioBridgeAdmin.attach(janus) };
+    if (!this.admin) this.admin = { video: await RoomAdmin.attach(janus, "video"), audio: await RoomAdmin.attach(janus, "audio") };
     return this.admin;
   }
 }

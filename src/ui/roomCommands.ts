@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { RoomSecrets } from "../rooms/roomSecrets";
-import { MAX_DISPLAY_NAME, MAX_SUBJECT } from "../rooms/videoRoom";
+import { MAX_DISPLAY_NAME, MAX_SUBJECT } from "../rooms/roomModel";
 import type { Softphone } from "../softphone";
 import { safeUiText } from "../calls/remoteParty";
 

@@ -1,7 +1,7 @@
 // Room requests checked before they reach Janus, and Janus's answers in words a person needs.
 import assert from "node:assert/strict";
 import { JanusError } from "../../src/rooms/janusConnection";
-import { checkNewRoom, roomError } from "../../src/rooms/videoRoom";
+import { checkNewRoom, roomError } from "../../src/rooms/roomModel";
 
 describe("checkNewRoom", () => {
   it("accepts a subject up to 128 characters and an optional 6-digit PIN", () => {

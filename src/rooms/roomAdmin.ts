@@ -1,0 +1,68 @@
+// Room management through one plugin handle, the same for video rooms (VideoRoom) and audio
+// rooms (AudioBridge): create, list, kick, destroy. No media. No vscode import.
+import type { JanusConnection } from "./janusConnection";
+import { checkNewRoom, roomError, type NewRoom, type RoomInfo } from "./roomModel";
+
+const PLUGINS = { video: "janus.plugin.videoroom", audio: "janus.plugin.audiobridge" } as const;
+
+/** What each plugin is asked for in "create", beyond subject, secret and PIN. */
+const CREATE_OPTIONS: Record<RoomInfo["kind"], Record<string, unknown>> = {
+  video: { publishers: 9, audiocodec: "opus", videocodec: "vp8", notify_joining: true, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
+  audio: { sampling_rate: 48000, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
+};
+
+export class RoomAdmin {
+  protected constructor(
+    protected readonly janus: JanusConnection,
+    protected readonly handle: number,
+    readonly kind: RoomInfo["kind"],
+  ) {}
+
+  static async attach(janus: JanusConnection, kind: RoomInfo["kind"]): Promise<RoomAdmin> {
+    return new RoomAdmin(janus, await janus.attach(PLUGINS[kind], () => undefined), kind);
+  }
+
+  /** Creates the room; resolves with its id. */
+  async create(room: NewRoom): Promise<number> {
+    checkNewRoom(room);
+    try {
+      const { data } = await this.janus.message(this.handle, {
+        request: "create",
+        description: room.subject.trim(),
+        secret: room.secret,
+        ...(room.pin ? { pin: room.pin } : {}),
+        is_private: false,
+        ...CREATE_OPTIONS[this.kind],
+      });
+      return data.room as number;
+    } catch (err) {
+      throw roomError(err);
+    }
+  }
+
+  async list(): Promise<RoomInfo[]> {
+    const { data } = await this.janus.message(this.handle, { request: "list" });
+    const rooms = (data.list ?? []) as Array<{ room: number; description?: string; pin_required?: boolean; num_participants?: number }>;
+    return rooms.map((r) => ({ id: r.room, kind: this.kind, subject: r.description ?? String(r.room), pinRequired: r.pin_required === true, participants: r.num_participants ?? 0 }));
+  }
+
+  async kick(room: number, secret: string, participant: number): Promise<void> {
+    await this.request(room, { request: "kick", room, secret, id: participant });
+  }
+
+  async destroy(room: number, secret: string): Promise<void> {
+    await this.request(room, { request: "destroy", room, secret });
+  }
+
+  async close(): Promise<void> {
+    await this.janus.detach(this.handle);
+  }
+
+  protected async request(room: number, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    try {
+      return (await this.janus.message(this.handle, body)).data;
+    } catch (err) {
+      throw roomError(err, room);
+    }
+  }
+}

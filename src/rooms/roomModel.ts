@@ -1,0 +1,69 @@
+// What rooms are, whichever Janus plugin serves them (VideoRoom, AudioBridge): their listing,
+// members and member events, the checks a new room passes, and Janus's refusals in the words a
+// person needs ("wrong PIN", "no such room"), never a bare error code. No vscode import.
+import { JanusError } from "./janusConnection";
+
+export const MAX_SUBJECT = 128;
+export const MAX_DISPLAY_NAME = 64;
+const PIN = /^[0-9]{6}$/;
+
+export interface RoomInfo {
+  id: number;
+  /** video: VideoRoom (each publishes, each subscribes); audio: AudioBridge (the server mixes). */
+  kind: "video" | "audio";
+  subject: string;
+  pinRequired: boolean;
+  participants: number;
+}
+
+export interface Participant {
+  id: number;
+  display: string;
+  publishing: boolean;
+  /** Muted their microphone (audio rooms tell everyone; undefined where the server does not say). */
+  muted?: boolean;
+}
+
+export interface NewRoom {
+  subject: string;
+  /** Six digits everyone needs to join; none: the room is open. */
+  pin?: string;
+  /** Needed to destroy the room and to kick (kept in SecretStorage by the caller). */
+  secret: string;
+}
+
+/**
+ * What a problem in a room request means for the person who asked. VideoRoom and AudioBridge
+ * use different codes for the same things, so the reason's words decide first.
+ */
+export function roomError(err: unknown, room?: number): Error {
+  if (!(err instanceof JanusError)) return err instanceof Error ? err : new Error(String(err));
+  const which = room !== undefined ? `room ${room}` : "the room";
+  const reason = err.message;
+  if (/no such room/i.test(reason) || err.code === 426) return new Error(`${which} does not exist (any more)`);
+  if (/missing mandatory element \(pin\)/i.test(reason)) return new Error(`${which} needs a PIN`);
+  if (/unauthorized|wrong/i.test(reason) || err.code === 433) {
+    return new Error(/secret/i.test(reason) ? `wrong secret for ${which}` : `wrong PIN for ${which}`);
+  }
+  if (/already exists/i.test(reason) || err.code === 427) return new Error(`${which} already exists`);
+  if (/maximum number|too many/i.test(reason) || err.code === 432) return new Error(`${which} is full`);
+  return new Error(`the rooms server refused: ${reason}${err.code ? ` (${err.code})` : ""}`);
+}
+
+/** Checks a new room's fields; throws saying what is wrong. */
+export function checkNewRoom(room: NewRoom): void {
+  const subject = room.subject.trim();
+  if (!subject) throw new Error("a room needs a subject");
+  if (subject.length > MAX_SUBJECT) throw new Error(`the subject is ${subject.length} characters; at most ${MAX_SUBJECT}`);
+  if (room.pin !== undefined && !PIN.test(room.pin)) throw new Error("the PIN must be 6 digits");
+  if (!room.secret) throw new Error("a room needs a secret");
+}
+
+export type MemberEvent =
+  | { kind: "joined"; participant: Participant }
+  | { kind: "updated"; participant: Participant }
+  | { kind: "publishing"; participant: Participant }
+  | { kind: "left"; id: number }
+  | { kind: "kicked" }
+  | { kind: "closed" };
+
