@@ -162,22 +162,8 @@ for n in answer:5070 busy:5071 503:5072 early:5073 refer403:5074 refer501:5075; 
 done
 echo "sipp x6 up (pids $(cat "$RUN"/sipp-*.pid | tr '\n' ' ')) after $(( $(now_ms) - t )) ms"
 
-# 6. janus (rooms): the WebSocket API listening. libnice never gathers ICE candidates on a
-# loopback interface: in the tests' network namespace scripts/netns.sh adds a veth "jxa"
-# (127.0.0.2) and Janus is held to it; elsewhere (the demo) it uses the host's interfaces.
-t=$(now_ms)
-JANUS_ARGS=()
-[ -e /sys/class/net/jxa ] && JANUS_ARGS+=(--ice-enforce-list=jxa)
-janus -F "$CONF/janus" -C "$CONF/janus/janus.jcfg" -N -L "$LOGS/janus.log" "${JANUS_ARGS[@]}" </dev/null >/dev/null 2>&1 &
-echo $! >"$RUN/janus.pid"
-ok=""
-for _ in $(seq 1 200); do
-  alive janus || fail "janus exited during start-up" "$LOGS/janus.log"
-  if listening tcp 8188 && grep -q "Websockets server started" "$LOGS/janus.log" 2>/dev/null; then ok=1; break; fi
-  sleep 0.05
-done
-[ -n "$ok" ] || fail "janus did not listen on ws://127.0.0.1:8188 within 10 s" "$LOGS/janus.log"
-echo "janus up (pid $(cat "$RUN/janus.pid")) after $(( $(now_ms) - t )) ms"
+# 6. janus (rooms): the WebSocket API listening (see janus.sh)
+"$HERE/janus.sh" start "$RUN_DIR" || fail "janus did not come up (see above)"
 
 trap - ERR
 echo "pbx up in $(( $(now_ms) - T0 )) ms: $RUN_DIR"

@@ -181,4 +181,6 @@ export interface RoomStateView {
   others: Array<{ id: number; display: string; publishing: boolean; subscribed: boolean; muted?: boolean }>;
   publishing: { audio: boolean; video: boolean };
   muted: boolean;
+  /** The rooms server went away: we join again as soon as it is back. */
+  reconnecting?: boolean;
 }

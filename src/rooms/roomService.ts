@@ -8,6 +8,7 @@ import type { RoomStateView } from "../protocol/model";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
+import { reconnectDelay } from "../sip/backoff";
 import { JanusConnection } from "./janusConnection";
 import { AudioBridgeMember } from "./audioBridge";
 import { RoomAdmin } from "./roomAdmin";
@@ -35,11 +36,15 @@ export interface RoomServiceOptions {
 /** The room we are in, as the UI and getState() show it. */
 export type CurrentRoomView = RoomStateView;
 
+type JoinOptions = { display: string; pin?: string; video?: boolean; kind?: RoomKind };
+
 interface Current {
   room: number;
   kind: RoomKind;
   subject: string;
   pin?: string;
+  /** How we joined: a rejoin after the server came back joins the same way. */
+  joinOptions: JoinOptions;
   member: RoomMember | AudioBridgeMember;
   publishing: { audio: boolean; video: boolean };
   muted: boolean;
@@ -51,6 +56,8 @@ export class RoomService {
   private janus: JanusConnection | undefined;
   private admin: Record<RoomKind, RoomAdmin> | undefined;
   private current: Current | undefined;
+  /** The server went away while we were in a room: we join it again when it is back. */
+  private rejoining: { room: number; kind: RoomKind; subject: string; options: JoinOptions; attempt: number; timer?: ReturnType<typeof setTimeout> } | undefined;
   private readonly _onDidChange = new Emitter<void>();
   readonly onDidChange = this._onDidChange.event;
   private readonly _onNotice = new Emitter<string>();
@@ -61,6 +68,8 @@ export class RoomService {
 
   view(): CurrentRoomView | undefined {
     const c = this.current;
+    const r = this.rejoining;
+    if (!c && r) return { id: r.room, kind: r.kind, subject: r.subject, memberId: 0, others: [], publishing: { audio: false, video: false }, muted: false, reconnecting: true };
     if (!c) return undefined;
     return {
       id: c.room,
@@ -98,8 +107,13 @@ export class RoomService {
   }
 
   /** Join a room and publish our microphone (and camera with `video`); subscribe to everyone publishing. */
-  async join(room: number, options: { display: string; pin?: string; video?: boolean; kind?: RoomKind }): Promise<CurrentRoomView> {
-    if (this.current) await this.leave();
+  async join(room: number, options: JoinOptions): Promise<CurrentRoomView> {
+    this.cancelRejoin();
+    return this.enter(room, options);
+  }
+
+  private async enter(room: number, options: JoinOptions): Promise<CurrentRoomView> {
+    if (this.current) await this.dropCurrent(this.current);
     const janus = await this.connection();
     const listed = (await this.list().catch(() => [])).find((r) => r.id === room && (!options.kind || r.kind === options.kind));
     const kind = options.kind ?? listed?.kind ?? "video";
@@ -112,6 +126,7 @@ export class RoomService {
       kind,
       subject: listed?.subject ?? `Room ${room}`,
       pin: options.pin,
+      joinOptions: { ...options, kind },
       member,
       publishing: { audio: false, video: false },
       muted: false,
@@ -143,9 +158,49 @@ export class RoomService {
   }
 
   async leave(): Promise<void> {
+    this.cancelRejoin();
     const c = this.current;
     if (!c) return;
     await this.dropCurrent(c);
+  }
+
+  private cancelRejoin(): void {
+    if (!this.rejoining) return;
+    clearTimeout(this.rejoining.timer);
+    this.rejoining = undefined;
+    this._onDidChange.fire();
+  }
+
+  /** Try again after a back-off (1 s, doubling, at most 15 s; see sip/backoff.ts). */
+  private scheduleRejoin(): void {
+    const r = this.rejoining;
+    if (!r) return;
+    r.timer = setTimeout(() => void this.tryRejoin(r), reconnectDelay(r.attempt++, { baseMs: 1000, maxMs: 15000 }));
+    r.timer.unref?.();
+    this._onDidChange.fire();
+  }
+
+  private async tryRejoin(r: NonNullable<RoomService["rejoining"]>): Promise<void> {
+    if (this.rejoining !== r) return;
+    try {
+      await this.enter(r.room, r.options);
+    } catch (err) {
+      if (this.rejoining !== r) return;
+      if (/does not exist/.test(messageOf(err))) {
+        this.rejoining = undefined;
+        this._onNotice.fire(`The room "${r.subject}" did not survive the rooms server's restart: you left it.`);
+        this._onDidChange.fire();
+        return;
+      }
+      this.options.log.info(`rooms: rejoining room ${r.room} failed (${messageOf(err)}); trying again`);
+      this.scheduleRejoin();
+      return;
+    }
+    if (this.rejoining !== r) return void (await this.leave()); // the user left meanwhile
+    this.rejoining = undefined;
+    this.options.log.info(`rooms: back in room ${r.room}`);
+    this._onNotice.fire(`Back in "${r.subject}": the rooms server is there again.`);
+    this._onDidChange.fire();
   }
 
   /** Mute our microphone in the room; in an audio room the others are told (the server marks us muted). */
@@ -161,6 +216,7 @@ export class RoomService {
   }
 
   async dispose(): Promise<void> {
+    this.cancelRejoin();
     await this.leave().catch(() => undefined);
     const janus = this.janus;
     this.janus = undefined; // closing on purpose: nothing to report
@@ -232,9 +288,12 @@ export class RoomService {
       this.janus = undefined;
       this.admin = undefined;
       this.options.log.warn(`rooms: ${reason}`);
-      if (this.current) {
-        this._onNotice.fire(`Lost the rooms server: you left "${this.current.subject}".`);
-        void this.dropCurrent(this.current);
+      const c = this.current;
+      if (c) {
+        this._onNotice.fire(`Lost the rooms server: rejoining "${c.subject}" as soon as it is back.`);
+        void this.dropCurrent(c);
+        this.rejoining = { room: c.room, kind: c.kind, subject: c.subject, options: c.joinOptions, attempt: 0 };
+        this.scheduleRejoin();
       }
     });
     this.janus = janus;

@@ -17,6 +17,12 @@ export class RoomStatusItem implements vscode.Disposable {
       this.item.hide();
       return;
     }
+    if (room.reconnecting) {
+      this.item.text = `$(sync~spin) rejoining room ${safeUiText(room.subject, 40)}`;
+      this.item.tooltip = `Softphone: the rooms server went away; you rejoin "${safeUiText(room.subject, 128)}" as soon as it is back ("Softphone: Leave Room" to stop)`;
+      this.item.show();
+      return;
+    }
     const people = room.others.length + 1;
     const subject = safeUiText(room.subject, 40);
     this.item.text = `$(organization) in room ${subject} · ${people} ${people === 1 ? "person" : "people"}${room.muted ? " $(mute)" : ""}`;

@@ -4,10 +4,9 @@
 // other automatically. Proven by each subscription's own figures: bytes and packets rise, the
 // audio level is not silence, video frames are decoded. Leaving ends the other's subscription.
 import assert from "node:assert/strict";
-import type { MediaStats } from "../../src/protocol/callWindow";
-import type { Softphone } from "../../src/softphone";
 import { addBenchPhone, startPhoneBench, type PhoneBench } from "../support/phoneBench";
-import { sleep, waitFor } from "../support/wait";
+import { assertFeedArrives } from "../support/roomProbes";
+import { waitFor } from "../support/wait";
 
 const JANUS = "ws://127.0.0.1:8188";
 const settings = () => ({ sipTrace: false, dtmfMode: "rfc4733" as const, roomsServer: JANUS });
@@ -27,25 +26,6 @@ describe("room media on Janus (two phones publish and subscribe to each other)",
     await second?.stop();
     await bench?.stop();
   });
-
-  async function stats(phone: Softphone, sessionId: string): Promise<MediaStats> {
-    const s = await phone.media.stats(sessionId);
-    if (!s) throw new Error(`no stats for ${sessionId}`);
-    return s;
-  }
-
-  /** The feed arrives: packets and bytes rise over 2 s, the audio is not silence, video frames decode. */
-  async function assertFeedArrives(phone: Softphone, sessionId: string, who: string): Promise<void> {
-    await waitFor(`${who}: first video frames`, async () => ((await stats(phone, sessionId)).video?.framesDecoded ?? 0) > 5, 15000, 250);
-    const a = await stats(phone, sessionId);
-    let level = 0;
-    for (const end = Date.now() + 2500; Date.now() < end; await sleep(150)) level = Math.max(level, (await stats(phone, sessionId)).inboundLevel);
-    const b = await stats(phone, sessionId);
-    assert.ok(b.packetsReceived - a.packetsReceived > 50, `${who}: audio packets keep arriving (${a.packetsReceived} → ${b.packetsReceived})`);
-    assert.ok(b.bytesReceived > a.bytesReceived, `${who}: bytes rise`);
-    assert.ok(level > 0.01, `${who}: the audio is not silence (level ${level})`);
-    assert.ok(b.video!.framesDecoded > a.video!.framesDecoded, `${who}: video frames keep being decoded (${a.video!.framesDecoded} → ${b.video!.framesDecoded})`);
-  }
 
   it("both publish camera and microphone; each receives the other's audio and video; leaving ends the other's subscription", async () => {
     const a = bench.phone;

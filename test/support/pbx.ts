@@ -57,6 +57,10 @@ export interface Pbx {
   stopKamailio(): Promise<void>;
   /** scripts/pbx/kamailio.sh start: waits for SIP/ws/wss and re-registers baresip before resolving */
   startKamailio(): Promise<void>;
+  /** scripts/pbx/janus.sh stop: the rooms server goes (its rooms and sessions are lost) */
+  stopJanus(): Promise<void>;
+  /** scripts/pbx/janus.sh start: waits for its WebSocket API */
+  startJanus(): Promise<void>;
   /**
    * One baresip command over ctrl_tcp, e.g. ("dial", "sip:bob@127.0.0.1"), ("hangup"), ("accept"),
    * ("listcalls"), ("reginfo"). Resolves with the response's `data` text; rejects if baresip
@@ -149,6 +153,8 @@ export async function startPbx(runDir: string): Promise<Pbx> {
     stop: async () => void (await runScript("down.sh", [dir], 30_000)),
     stopKamailio: async () => void (await runScript("kamailio.sh", ["stop", dir], 30_000)),
     startKamailio: async () => void (await runScript("kamailio.sh", ["start", dir], 30_000)),
+    stopJanus: async () => void (await runScript("janus.sh", ["stop", dir], 30_000)),
+    startJanus: async () => void (await runScript("janus.sh", ["start", dir], 30_000)),
     baresip: (command, params) => baresipCommand(command, params),
     recordings: () => wavs(".wav"),
     receivedRecordings: () => wavs("-dec.wav"),
