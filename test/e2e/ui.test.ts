@@ -282,6 +282,11 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     const frame = await showSidebar();
     const row = frame.locator('li.call[data-testid="call-ringing"][data-direction="incoming"]', { has: frame.locator(".name", { hasText: remote }) }).first();
     await row.waitFor({ timeout: 20000 });
+    // The row's own Answer button first (forced: the row re-renders while it rings, so waiting for
+    // it to be "stable" can miss it); if the call still rings, the palette command.
+    await row.locator('[data-testid="answer"]').click({ force: true, timeout: 3000 }).catch(() => undefined);
+    const answered = await row.waitFor({ state: "detached", timeout: 3000 }).then(() => true, () => false);
+    if (answered) return;
     await harness.runCommand(page, "Softphone: Answer Call");
     await row.waitFor({ state: "detached", timeout: 10000 });
   }
