@@ -18,7 +18,7 @@ import { parseDialString } from "./dialString";
 import { callerIdentity, remoteParty } from "./remoteParty";
 import { dtmfProblem } from "./dtmf";
 import { messageOf, quoteForMessage } from "../util/text";
-import { refuseCrossingReinvites, reinviteBlocked } from "../sip/reinviteCollisions";
+import { refuseCrossingReinvites, reinviteBlocked, unsentReinvite } from "../sip/reinviteCollisions";
 import { voicemailUri } from "./transfer";
 import type { RecordingFiles } from "./recordings";
 import { Transfers, type TransferOptions, type TransferTarget } from "./transfers";
@@ -529,9 +529,9 @@ export class CallManager {
           .catch(async (err) => {
             // sip.js made our offer, then found a transaction still open and did not send it:
             // take the offer back, or the peer connection would wait for its answer for ever.
-            const unsent = /ongoing re-INVITE/i.test(messageOf(err));
-            if (unsent) await session.sessionDescriptionHandler?.rollbackDescription?.().catch(() => undefined);
-            reject(unsent || /Reinvite in progress/i.test(messageOf(err)) ? Object.assign(err, { mustWait: true }) : err);
+            const unsent = unsentReinvite(err);
+            if (unsent === "offer-made") await session.sessionDescriptionHandler?.rollbackDescription?.().catch(() => undefined);
+            reject(unsent ? Object.assign(err, { mustWait: true }) : err);
           });
       });
     };

@@ -40,3 +40,16 @@ export function reinviteBlocked(session: Session): string | undefined {
   if (internals.dialog?.reinviteUserAgentServer) return "the far end's re-INVITE is still open";
   return undefined;
 }
+
+/**
+ * Why sip.js's `Session.invite()` refused to send a re-INVITE, from its error: "offer-made" when
+ * the dialog had a transaction open after our offer was made (the offer must be rolled back),
+ * "not-started" when our own previous re-INVITE was still pending (nothing was made), else
+ * undefined (a real failure). Either refusal means "try again shortly".
+ */
+export function unsentReinvite(err: unknown): "offer-made" | "not-started" | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/ongoing re-INVITE/i.test(message)) return "offer-made";
+  if (/Reinvite in progress/i.test(message)) return "not-started";
+  return undefined;
+}
