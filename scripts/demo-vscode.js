@@ -22,6 +22,8 @@ const port = Number(process.env.DEMO_PORT || 8765);
     '- Dial `bob` from alice to ring your own second account; answer from the notification.',
     '- `sipp-busy` and `sipp-503` show busy / unavailable; `sipp-answer` answers and hangs up after 1.5 s.',
     '- The call window (media) opens in a new browser tab: allow the microphone there and keep it open.',
+    '- Rooms: `F1` → **Softphone: Join Room…** → *Demo room* (video) or *Demo audio room*.',
+    '- Phone dial-in: the account **rooms** (password `roomspw`) answers `+4930555100`; dial it from alice, then type `002000` on the keypad to land in *Demo audio room*.',
     '',
   ].join('\n'));
   harness.installExtension(csDir, path.resolve('dist/softphone.vsix'));
@@ -34,6 +36,8 @@ const port = Number(process.env.DEMO_PORT || 8765);
       'softphone.accounts': [
         { id: 'alice', label: 'alice', server: 'ws://127.0.0.1:8080', uri: 'sip:alice@127.0.0.1', displayName: 'Alice' },
         { id: 'bob', label: 'bob', server: 'ws://127.0.0.1:8080', uri: 'sip:bob@127.0.0.1', displayName: 'Bob' },
+        // answers phone callers for the rooms (dial +4930555100, then the room's 6-digit number)
+        { id: 'rooms', label: 'room dial-in', server: 'ws://127.0.0.1:8080', uri: 'sip:rooms@127.0.0.1', roomDialIn: true },
       ],
       'softphone.defaultAccount': 'alice',
       'softphone.rooms.server': 'ws://127.0.0.1:8188',
@@ -43,9 +47,10 @@ const port = Number(process.env.DEMO_PORT || 8765);
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`;
   console.log('\n  Softphone demo is running.');
   console.log(`  Open VS Code:      ${url}`);
-  console.log('  Passwords:         alice → alicepw, bob → bobpw (VS Code asks once)');
+  console.log('  Passwords:         alice → alicepw, bob → bobpw, rooms → roomspw (VS Code asks once)');
   console.log('  Try:               F1 → "Softphone: Dial…" → phone');
   console.log('  Rooms:             F1 → "Softphone: Join Room…" → "Demo room" (Janus on ws://127.0.0.1:8188)');
+  console.log('  Dial-in:           dial +4930555100, then type 002000 → "Demo audio room"');
   console.log(`  Desktop VS Code:   code --install-extension ${path.resolve('dist/softphone.vsix')}`);
   console.log('  Stop:              Ctrl-C\n');
   const stop = async () => { await cs.stop(); process.exit(0); };

@@ -84,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     state: () => buildSidebarState(softphone),
     refresh: () => sidebarPublisher.refresh(),
     dial: (target, accountId) => softphone.dial(target, { accountId }),
+    sendRoomMessage: (text, to) => softphone.rooms.sendMessage(text, { to }).then(() => undefined),
     notes: sidebarNoteHandlers(softphone, (msg) => sidebar.toast("error", msg)),
   });
 
@@ -146,7 +147,10 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     ...registerRoomCommands({ softphone, secrets: new RoomSecrets(context.secrets), server: () => readSettings().roomsServer, guarded: guardWith(log) }),
     softphone.rooms.onNotice((text) => void vscode.window.showWarningMessage(`Softphone: ${text}`)),
     roomStatus,
-    softphone.rooms.onDidChange(() => roomStatus.update(softphone.rooms.view())),
+    softphone.rooms.onDidChange(() => {
+      roomStatus.update(softphone.rooms.view());
+      sidebar.showUnread(softphone.rooms.view()?.chat.unread ?? 0);
+    }),
   );
   render();
 

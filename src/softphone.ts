@@ -6,6 +6,8 @@ import type { AccountConfig } from "./accounts/accountConfig";
 import { runCallAction } from "./calls/callActions";
 import { CallManager, type CallManagerOptions } from "./calls/callManager";
 import { RoomService } from "./rooms/roomService";
+import { DialInService } from "./rooms/dialIn/dialInService";
+import type { DialogueTiming } from "./rooms/dialIn/dialInDialogue";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
@@ -40,6 +42,8 @@ export interface SoftphoneOptions {
   reconnectGraceMs?: number;
   /** See CallManagerOptions.maxRingingIncoming. */
   maxRingingIncoming?: number;
+  /** How long a dial-in caller may take over each digit (tests shorten it). */
+  dialInTiming?: DialogueTiming;
   /** Default folder for recordings (the extension: its global storage); the setting wins. */
   recordingsDir?: string;
   /**
@@ -68,6 +72,7 @@ export class Softphone {
   readonly history: HistoryStore;
   readonly recordings: RecordingFiles;
   readonly rooms: RoomService;
+  readonly dialIn: DialInService;
   private readonly accounts: AccountPool;
   private _settingsErrors: string[] = [];
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
@@ -115,12 +120,19 @@ export class Softphone {
       password: options.password,
       sipTrace: () => options.settings().sipTrace,
       registerExpires: () => options.settings().registerExpires,
-      sessionDescriptionHandler: (session) => this.calls.sessionDescriptionHandler(session),
-      onInvite: (acc, invitation) => this.calls.incoming(acc, invitation),
+      // Dial-in calls (accounts with roomDialIn) have their media here, as plain RTP; every other call's is in the call window.
+      sessionDescriptionHandler: (session) => this.dialIn.handlerFor(session) ?? this.calls.sessionDescriptionHandler(session),
+      onInvite: (acc, invitation) => (acc.config.roomDialIn ? void this.dialIn.take(invitation, acc.config.server) : this.calls.incoming(acc, invitation)),
       retryDelay: options.retryDelay,
     });
     this.rooms = new RoomService({ server: () => options.settings().roomsServer, media: this.media, log: options.log });
     this.rooms.onDidChange(() => this.changed());
+    this.dialIn = new DialInService({
+      rooms: { available: () => this.roomsAvailable, list: () => this.rooms.list(), joinByPhone: (room, o) => this.rooms.joinByPhone(room, o) },
+      log: options.log,
+      timing: options.dialInTiming,
+    });
+    this.dialIn.onDidChange(() => this.changed());
     this.accounts.onDidChange(() => this.changed());
     this.calls.onDidChange(() => {
       this.media.pushCalls(this.calls.views());
@@ -180,6 +192,16 @@ export class Softphone {
     return all.find((a) => a.state === "registered") ?? all[0];
   }
 
+  /** Whether a rooms server is set up (softphone.rooms.server). */
+  get roomsAvailable(): boolean {
+    return !!this.options.settings().roomsServer;
+  }
+
+  /** The account that answers phone callers for the rooms (roomDialIn), if any. */
+  dialInAccount(): AccountConfig | undefined {
+    return this.accounts.all().find((a) => a.config.roomDialIn)?.config;
+  }
+
   accountViews(): AccountView[] {
     return accountViews(this.accounts.all(), this.account());
   }
@@ -191,6 +213,7 @@ export class Softphone {
       callWindowConnected: this.media.connected,
       settingsErrors: this._settingsErrors,
       room: this.rooms.view(),
+      dialIns: this.dialIn.views(),
     });
   }
 
@@ -284,6 +307,7 @@ export class Softphone {
   }
 
   async dispose(): Promise<void> {
+    await this.dialIn.dispose();
     await this.rooms.dispose();
     await this.calls.dispose();
     await this.recordings.closeAll();

@@ -1,6 +1,6 @@
 // How the core's live objects read from outside: the public state (API, `softphone.getState`)
 // and the accounts as the status bar and sidebar show them. Pure projections, no behaviour.
-import type { AccountView, CallView, RoomStateView, SoftphoneState } from "./protocol/model";
+import type { AccountView, CallView, DialInCallerView, RoomStateView, SoftphoneState } from "./protocol/model";
 import type { SipAccount } from "./sip/sipAccount";
 
 export function accountViews(accounts: SipAccount[], defaultAccount: SipAccount | undefined): AccountView[] {
@@ -15,7 +15,7 @@ export function accountViews(accounts: SipAccount[], defaultAccount: SipAccount 
   }));
 }
 
-export function publicState(parts: { accounts: SipAccount[]; calls: CallView[]; callWindowConnected: boolean; settingsErrors: string[]; room?: RoomStateView }): SoftphoneState {
+export function publicState(parts: { accounts: SipAccount[]; calls: CallView[]; callWindowConnected: boolean; settingsErrors: string[]; room?: RoomStateView; dialIns?: DialInCallerView[] }): SoftphoneState {
   return {
     accounts: parts.accounts.map((a) => {
       const entry: SoftphoneState["accounts"][number] = { id: a.id, state: a.state };
@@ -33,5 +33,6 @@ export function publicState(parts: { accounts: SipAccount[]; calls: CallView[]; 
     callWindow: { connected: parts.callWindowConnected },
     settingsErrors: [...parts.settingsErrors],
     ...(parts.room ? { room: parts.room } : {}),
+    ...(parts.dialIns?.length ? { dialIns: parts.dialIns } : {}),
   };
 }

@@ -47,6 +47,11 @@ export interface AccountConfig {
   autoAnswer?: AutoAnswerMode;
   /** Seconds an "always" call rings before it is answered (a caller's hint wins). Default 0. */
   autoAnswerDelaySeconds?: number;
+  /**
+   * Calls to this account are phone callers dialling into an audio room (rooms/dialIn): answered
+   * by the extension with plain RTP, which asks for the room's 6-digit number; they never ring.
+   */
+  roomDialIn?: boolean;
 }
 
 export interface ParsedAccounts {
@@ -137,6 +142,8 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
     accountErrors.push(`${path}.autoAnswerDelaySeconds: ${autoAnswerDelay} must be a whole number of seconds from 0 to 60.`);
   }
 
+  const roomDialIn = optionalBoolean(item, "roomDialIn", path, accountErrors);
+
   if (id === undefined || server === undefined || uri === undefined) return undefined;
   const account: AccountConfig = {
     id,
@@ -153,6 +160,7 @@ function parseAccount(item: unknown, path: string, accountErrors: string[], advi
   if (dialPlan !== undefined && Object.keys(dialPlan).length > 0) account.dialPlan = dialPlan;
   if (autoAnswer === "always" || autoAnswer === "hinted") account.autoAnswer = autoAnswer;
   if (autoAnswerDelay !== undefined) account.autoAnswerDelaySeconds = autoAnswerDelay;
+  if (roomDialIn) account.roomDialIn = true;
   return account;
 }
 

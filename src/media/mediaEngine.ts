@@ -5,6 +5,7 @@
 import type { WebSocket } from "ws";
 import {
   CALL_WINDOW_PROTOCOL_VERSION,
+  MAX_DATA_MESSAGE,
   type AudioProcessing,
   type DeviceChoices,
   type DeviceInfo,
@@ -90,6 +91,11 @@ export class MediaEngine implements MediaPort {
   private readonly _onRecording = new Emitter<{ sessionId: string; seq: number; data: string; final: boolean }>();
   /** A piece of a recording from the window (checked for shape; whose it is, the receiver checks). */
   readonly onRecording = this._onRecording.event;
+  private readonly _onData = new Emitter<{ session: MediaSessionRef; text: string }>();
+  /** Text from a data-only session's channel (a room's chat), only for sessions the host made. */
+  readonly onData = this._onData.event;
+  private readonly _onDataOpen = new Emitter<MediaSessionRef>();
+  readonly onDataOpen = this._onDataOpen.event;
   private readonly _onStats = new Emitter<{ session: MediaSessionRef; stats: MediaStats }>();
   /** A session's periodic figures (about once a second), for its owner. */
   readonly onStats = this._onStats.event;
@@ -258,6 +264,13 @@ export class MediaEngine implements MediaPort {
     this.active?.rpc.notify("media.mute", { sessionId, muted });
   }
 
+  /** Text for a data-only session's channel; false when no window holds the session. */
+  sendData(sessionId: string, text: string): boolean {
+    if (!this.active || !this.sessions.has(sessionId) || text.length > MAX_DATA_MESSAGE) return false;
+    this.active.rpc.notify("media.data", { sessionId, text });
+    return true;
+  }
+
   setRecording(sessionId: string, on: boolean): void {
     this.active?.rpc.notify("media.record", { sessionId, on });
   }
@@ -352,6 +365,15 @@ export class MediaEngine implements MediaPort {
       if (!live() || !s || typeof s !== "object" || typeof s.sessionId !== "string" || !this.sessions.has(s.sessionId)) return;
       this.lastStats.set(s.sessionId, s);
       this._onStats.fire({ session: { id: s.sessionId, owner: this.sessions.get(s.sessionId)! }, stats: s });
+    });
+    rpc.on("media.data", (p) => {
+      const owner = live() && typeof p?.sessionId === "string" ? this.sessions.get(p.sessionId) : undefined;
+      if (!owner || typeof p.text !== "string" || p.text.length > MAX_DATA_MESSAGE) return;
+      this._onData.fire({ session: { id: p.sessionId, owner }, text: p.text });
+    });
+    rpc.on("media.dataOpen", (p) => {
+      const owner = live() && typeof p?.sessionId === "string" ? this.sessions.get(p.sessionId) : undefined;
+      if (owner) this._onDataOpen.fire({ id: p.sessionId, owner });
     });
     rpc.on("media.spare", (p) => {
       const s = p?.spare;

@@ -12,12 +12,23 @@ export const CALL_WINDOW_PROTOCOL_VERSION = 2;
  * has one session (its id is the call's id); a room has one for what we publish and one per
  * publisher we subscribe to (`feed`: the publisher's id in the room).
  */
-export type MediaOwner = { kind: "call"; callId: string } | { kind: "room"; roomId: number; feed: "publish" | number; display?: string };
+export type MediaOwner = { kind: "call"; callId: string } | { kind: "room"; roomId: number; feed: "publish" | "chat" | number; display?: string };
 
-/** Whether a session sends our microphone (and camera, when asked): everything but a room subscription. */
+/** Whether a session sends our microphone (and camera, when asked): calls and what we publish in a room. */
 export function sendsOurMedia(owner: MediaOwner): boolean {
   return owner.kind === "call" || owner.feed === "publish";
 }
+
+/**
+ * A room's chat (Janus TextRoom): a peer connection with only a data channel. The window is a
+ * pipe for its text ("media.data" both ways); the host speaks the TextRoom protocol.
+ */
+export function isDataOnly(owner: MediaOwner): boolean {
+  return owner.kind === "room" && owner.feed === "chat";
+}
+
+/** Longest text one data-channel message may carry either way (a chat message is ≤ 2048 characters plus JSON). */
+export const MAX_DATA_MESSAGE = 16 * 1024;
 
 /** A media session as the host names it to the window: created on first use, closed by "media.close". */
 export interface MediaSessionRef {
@@ -158,6 +169,8 @@ export interface HostToWindow {
     "media.record": { sessionId: string; on: boolean };
     /** RFC 4733 tones through the RTP sender. */
     "media.dtmf": { sessionId: string; tones: string; durationMs: number; gapMs: number };
+    /** Text for a data-only session's channel (sent once it is open; see isDataOnly). */
+    "media.data": { sessionId: string; text: string };
     /** The calls as the window should show them. */
     "calls.changed": { calls: CallView[] };
     /** Start/stop the incoming-call ring. */
@@ -190,6 +203,10 @@ export interface WindowToHost {
      * The host then says which call took it ("media.claim").
      */
     "media.spare": { spare: { id: string; sdp: string; iceServers: IceServer[] } | null };
+    /** Text that arrived on a data-only session's channel. */
+    "media.data": { sessionId: string; text: string };
+    /** A data-only session's channel is open: text can flow. */
+    "media.dataOpen": { sessionId: string };
     /** A media failure the user should hear about (e.g. microphone denied). */
     "media.error": { sessionId?: string; message: string };
     /**

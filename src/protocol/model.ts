@@ -169,6 +169,18 @@ export interface SoftphoneState {
   settingsErrors: string[];
   /** The room we are in, if any. */
   room?: RoomStateView;
+  /** Phone callers dialled in to rooms through this softphone (accounts with roomDialIn). */
+  dialIns?: DialInCallerView[];
+}
+
+/** A phone caller being walked into a room ("dialogue": typing its number) or in one. */
+export interface DialInCallerView {
+  id: string;
+  /** The caller's name or number, made safe to show. */
+  caller: string;
+  stage: "dialogue" | "in-room";
+  room?: number;
+  subject?: string;
 }
 
 /** The room we are in: who else is there, what we send, whether we are muted. */
@@ -183,4 +195,20 @@ export interface RoomStateView {
   muted: boolean;
   /** The rooms server went away: we join again as soon as it is back. */
   reconnecting?: boolean;
+  /** Audio rooms: the 6 digits a phone types after calling the dial-in account (rooms/dialIn). */
+  dialInCode?: string;
+  /** The room's chat (Janus TextRoom on the same room number). */
+  chat: RoomChatView;
+}
+
+/** A room's chat: who can receive messages, the conversation, what is unread. */
+export interface RoomChatView {
+  /** joining: being set up; unavailable: the room has no chat (made elsewhere) — see `reason`. */
+  state: "joining" | "ready" | "unavailable";
+  reason?: string;
+  /** Who can receive messages (the seed's getAvailableMessageUsers): member id and name. */
+  peers: Array<{ id: string; display: string }>;
+  /** The latest messages, oldest first. Text is untrusted: shown as plain text only. */
+  messages: Array<{ id: number; from: string; fromDisplay: string; text: string; at: number; whisper: boolean; to?: string; own: boolean }>;
+  unread: number;
 }

@@ -2,7 +2,7 @@
 // shows state the host pushes and sends user intents back. It never holds call state itself,
 // so hiding, re-showing or reloading it loses nothing: it asks for a sync when it starts.
 import type { CallAction } from "./callActions";
-import type { AccountView, CallView, HistoryEntry } from "./model";
+import type { AccountView, CallView, HistoryEntry, RoomStateView } from "./model";
 import type { Mirror } from "./rpc";
 
 export interface SidebarState {
@@ -13,6 +13,10 @@ export interface SidebarState {
   callWindowConnected: boolean;
   /** Problems with the settings, one sentence each. */
   configErrors: string[];
+  /** Whether a rooms server is set up (softphone.rooms.server). */
+  roomsAvailable: boolean;
+  /** The room we are in, with its chat; null when in none (a patch must be able to say so). */
+  room: RoomStateView | null;
 }
 
 /**
@@ -45,6 +49,8 @@ export interface SidebarToHost {
   requests: {
     "sidebar.ready": { params: Record<string, never>; result: SidebarState };
     "call.dial": { params: { target: string; accountId?: string }; result: { callId?: string; error?: string } };
+    /** A message in the room's chat: to everyone, or a whisper `to` a member id. */
+    "room.send": { params: { text: string; to?: string }; result: { error?: string } };
   };
   notes: {
     /** Answer, decline, hang up, mute, hold, DTMF… (the one action table). */
@@ -56,6 +62,15 @@ export interface SidebarToHost {
     "call.transferPick": { callId: string };
     "account.actions": { accountId: string };
     "account.add": Record<string, never>;
+    /** Join or create a room (the host asks which, with the palette's pickers). */
+    "room.join": Record<string, never>;
+    "room.create": Record<string, never>;
+    "room.leave": Record<string, never>;
+    "room.mute": { muted: boolean };
+    /** The chat was shown while the view is visible: nothing is unread. */
+    "room.chatSeen": Record<string, never>;
+    /** A link in a chat message (plain http/https only; the host checks again and opens it outside). */
+    "link.open": { url: string };
   };
 }
 

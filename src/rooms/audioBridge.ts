@@ -10,14 +10,32 @@ const PLUGIN = "janus.plugin.audiobridge";
 /** Us in an audio room: one peer connection, our microphone out, the server's mix in. */
 export class AudioBridgeMember extends JoinedMember {
   static async join(janus: JanusConnection, room: number, options: { display: string; pin?: string }): Promise<AudioBridgeMember> {
+    return (await AudioBridgeMember.enter(janus, room, options, {})).member;
+  }
+
+  /**
+   * A phone caller as a plain-RTP participant (what a SIP gateway does): Janus sends the mix as
+   * G.711 µ-law to `rtp` and takes the caller's audio at the address it answers with.
+   */
+  static async joinByPhone(janus: JanusConnection, room: number, options: { display: string; pin?: string; rtp: { ip: string; port: number } }): Promise<{ member: AudioBridgeMember; rtp: { ip: string; port: number } }> {
+    const { member, data } = await AudioBridgeMember.enter(janus, room, options, { codec: "pcmu", rtp: { ip: options.rtp.ip, port: options.rtp.port, payload_type: 0 } });
+    const rtp = data.rtp as { ip?: string; port?: number } | undefined;
+    if (!rtp?.ip || !rtp.port) {
+      await member.leave();
+      throw new Error("the rooms server takes no phone callers (its AudioBridge needs rtp_port_range and local_ip)");
+    }
+    return { member, rtp: { ip: rtp.ip, port: rtp.port } };
+  }
+
+  private static async enter(janus: JanusConnection, room: number, options: { display: string; pin?: string }, extra: Record<string, unknown>): Promise<{ member: AudioBridgeMember; data: Record<string, unknown> }> {
     const display = options.display.trim().slice(0, MAX_DISPLAY_NAME);
-    const { handle, data, deliverTo } = await attachAndJoin(janus, PLUGIN, room, { request: "join", room, display, muted: false, ...(options.pin ? { pin: options.pin } : {}) });
+    const { handle, data, deliverTo } = await attachAndJoin(janus, PLUGIN, room, { request: "join", room, display, muted: false, ...extra, ...(options.pin ? { pin: options.pin } : {}) });
     const member = new AudioBridgeMember(janus, handle, room, data.id as number);
     for (const p of (data.participants ?? []) as Array<{ id: number; display?: string; muted?: boolean }>) {
       member.others.set(p.id, { id: p.id, display: p.display ?? "", publishing: true, ...(typeof p.muted === "boolean" ? { muted: p.muted } : {}) });
     }
     deliverTo((e) => member.receive(e));
-    return member;
+    return { member, data };
   }
 
   /** Send our microphone into the mix: our offer in, the server's answer out. */

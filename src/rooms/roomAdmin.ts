@@ -1,6 +1,7 @@
 // Room management through one plugin handle, the same for video rooms (VideoRoom) and audio
 // rooms (AudioBridge): create, list, kick, destroy. No media. No vscode import.
 import type { JanusConnection } from "./janusConnection";
+import { newRoomNumber } from "./dialIn/dialInCode";
 import { checkNewRoom, roomError, type NewRoom, type RoomInfo } from "./roomModel";
 
 const PLUGINS = { video: "janus.plugin.videoroom", audio: "janus.plugin.audiobridge" } as const;
@@ -8,7 +9,8 @@ const PLUGINS = { video: "janus.plugin.videoroom", audio: "janus.plugin.audiobri
 /** What each plugin is asked for in "create", beyond subject, secret and PIN. */
 const CREATE_OPTIONS: Record<RoomInfo["kind"], Record<string, unknown>> = {
   video: { publishers: 9, audiocodec: "opus", videocodec: "vp8", notify_joining: true, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
-  audio: { sampling_rate: 48000, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
+  // allow_rtp_participants: phone callers join as plain-RTP participants (rooms/dialIn).
+  audio: { sampling_rate: 48000, allow_rtp_participants: true, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
 };
 
 export class RoomAdmin {
@@ -22,21 +24,30 @@ export class RoomAdmin {
     return new RoomAdmin(janus, await janus.attach(PLUGINS[kind], () => undefined), kind);
   }
 
-  /** Creates the room; resolves with its id. */
+  /**
+   * Creates the room; resolves with its id. The number is ours to pick: 6 digits, so phone
+   * callers can dial in to it (rooms/dialIn); a number already taken is drawn again.
+   */
   async create(room: NewRoom): Promise<number> {
     checkNewRoom(room);
-    try {
-      const { data } = await this.janus.message(this.handle, {
-        request: "create",
-        description: room.subject.trim(),
-        secret: room.secret,
-        ...(room.pin ? { pin: room.pin } : {}),
-        is_private: false,
-        ...CREATE_OPTIONS[this.kind],
-      });
-      return data.room as number;
-    } catch (err) {
-      throw roomError(err);
+    for (let attempt = 1; ; attempt++) {
+      const id = newRoomNumber();
+      try {
+        const { data } = await this.janus.message(this.handle, {
+          request: "create",
+          room: id,
+          description: room.subject.trim(),
+          secret: room.secret,
+          ...(room.pin ? { pin: room.pin } : {}),
+          is_private: false,
+          ...CREATE_OPTIONS[this.kind],
+        });
+        return data.room as number;
+      } catch (err) {
+        const error = roomError(err, id);
+        if (attempt < 5 && /already exists/.test(error.message)) continue;
+        throw error;
+      }
     }
   }
 

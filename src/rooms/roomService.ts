@@ -11,14 +11,19 @@ import { messageOf } from "../util/text";
 import { reconnectDelay } from "../sip/backoff";
 import { JanusConnection } from "./janusConnection";
 import { AudioBridgeMember } from "./audioBridge";
+import { localAddressToward } from "./dialIn/phoneLine";
+import { dialInCode } from "./dialIn/dialInCode";
 import { RoomAdmin } from "./roomAdmin";
 import type { NewRoom, RoomInfo } from "./roomModel";
 import { RoomMember, RoomSubscription } from "./videoRoom";
+import { chatPipeThrough, type ChatMedia } from "./chatPipe";
+import { RoomChat } from "./roomChat";
+import { createChatRoom, destroyChatRoom, kickFromChat, TextRoomChat, type ChatMessage } from "./textRoom";
 
 export type RoomKind = RoomInfo["kind"];
 
-/** What rooms need of the call window's media engine. */
-export interface RoomMedia {
+/** What rooms need of the call window's media engine (a room's chat is a data-only session). */
+export interface RoomMedia extends ChatMedia {
   ensureWindow(): Promise<void>;
   getDescription(session: MediaSessionRef, options: { hold: boolean; video: VideoMode }): Promise<{ sdp: string; negotiated?: Negotiated }>;
   setDescription(session: MediaSessionRef, sdp: string): Promise<{ negotiated?: Negotiated }>;
@@ -49,6 +54,7 @@ interface Current {
   publishing: { audio: boolean; video: boolean };
   muted: boolean;
   subscriptions: Map<number, { sub: RoomSubscription; sessionId: string }>;
+  chat: RoomChat;
   unwatch: () => void;
 }
 
@@ -69,7 +75,10 @@ export class RoomService {
   view(): CurrentRoomView | undefined {
     const c = this.current;
     const r = this.rejoining;
-    if (!c && r) return { id: r.room, kind: r.kind, subject: r.subject, memberId: 0, others: [], publishing: { audio: false, video: false }, muted: false, reconnecting: true };
+    if (!c && r) {
+      const chat = { state: "joining" as const, peers: [], messages: [], unread: 0 };
+      return { id: r.room, kind: r.kind, subject: r.subject, memberId: 0, others: [], publishing: { audio: false, video: false }, muted: false, reconnecting: true, chat };
+    }
     if (!c) return undefined;
     return {
       id: c.room,
@@ -79,6 +88,8 @@ export class RoomService {
       others: [...c.member.others.values()].map((p) => ({ ...p, subscribed: c.subscriptions.has(p.id) })),
       publishing: { ...c.publishing },
       muted: c.muted,
+      ...(c.kind === "audio" && dialInCode(c.room) ? { dialInCode: dialInCode(c.room) } : {}),
+      chat: c.chat.view(),
     };
   }
 
@@ -88,17 +99,38 @@ export class RoomService {
     return [...(await admin.video.list()), ...(await admin.audio.list())];
   }
 
-  /** A video room (default) or an audio room (`kind: "audio"`, mixed by the server). */
+  /**
+   * A video room (default) or an audio room (`kind: "audio"`, mixed by the server), with its
+   * chat: a TextRoom room of the same number, PIN and secret.
+   */
   async create(room: NewRoom & { kind?: RoomKind }): Promise<number> {
-    return (await this.management())[room.kind ?? "video"].create(room);
+    const id = await (await this.management())[room.kind ?? "video"].create(room);
+    await createChatRoom(await this.connection(), { id, subject: room.subject.trim(), pin: room.pin, secret: room.secret }).catch((err) =>
+      this.options.log.warn(`room ${id}: its chat could not be created (${messageOf(err)}); the room works without chat`),
+    );
+    return id;
   }
 
   async destroy(room: number, secret: string, kind?: RoomKind): Promise<void> {
     await (await this.management())[kind ?? (await this.kindOf(room))].destroy(room, secret);
+    await destroyChatRoom(await this.connection(), room, secret).catch((err) => this.options.log.warn(`room ${room}: its chat could not be closed: ${messageOf(err)}`));
   }
 
   async kick(room: number, secret: string, memberId: number, kind?: RoomKind): Promise<void> {
     await (await this.management())[kind ?? (await this.kindOf(room))].kick(room, secret, memberId);
+    await kickFromChat(await this.connection(), room, secret, String(memberId));
+  }
+
+  /** A message to everyone in the room, or a whisper `to` one member (id or name). */
+  sendMessage(text: string, options: { to?: string | number } = {}): Promise<ChatMessage> {
+    const c = this.current;
+    if (!c) return Promise.reject(new Error("you are not in a room"));
+    return c.chat.send(text, options.to);
+  }
+
+  /** The user has seen the room's chat. */
+  markChatRead(): void {
+    this.current?.chat.markRead();
   }
 
   /** Whether a room is a video or an audio room (a number both plugins know is taken as video). */
@@ -131,6 +163,9 @@ export class RoomService {
       publishing: { audio: false, video: false },
       muted: false,
       subscriptions: new Map(),
+      chat: new RoomChat(() => {
+        if (this.current === current) this._onDidChange.fire();
+      }),
       unwatch: () => undefined,
     };
     this.current = current;
@@ -149,6 +184,10 @@ export class RoomService {
       await this.publish(current, kind === "video" && options.video === true);
       // An audio room's mix arrives on our own connection: nothing to subscribe to.
       if (kind === "video") for (const p of member.others.values()) if (p.publishing) await this.subscribe(current, p.id);
+      // The chat comes up beside the media (its state says when it is ready); its user name is our member id.
+      void current.chat.open(() =>
+        TextRoomChat.join(janus, chatPipeThrough(this.options.media, room), room, { username: String(member.id), display: options.display, pin: options.pin }),
+      );
     } catch (err) {
       await this.dropCurrent(current);
       throw err;
@@ -271,10 +310,23 @@ export class RoomService {
   private async dropCurrent(c: Current): Promise<void> {
     if (this.current === c) this.current = undefined;
     c.unwatch();
+    await c.chat.close();
     for (const feed of [...c.subscriptions.keys()]) await this.unsubscribe(c, feed);
     this.options.media.close(publishSession(c.room).id);
     await c.member.leave().catch(() => undefined);
     this._onDidChange.fire();
+  }
+
+  /**
+   * A phone caller into an audio room (rooms/dialIn): a plain-RTP participant of its own, whose
+   * audio Janus sends to `rtpPort` on this machine. Not "the room we are in": any number of
+   * callers can be bridged while we are elsewhere.
+   */
+  async joinByPhone(room: number, options: { display: string; pin?: string; rtpPort: number }): Promise<{ member: AudioBridgeMember; rtp: { ip: string; port: number } }> {
+    const janus = await this.connection();
+    const serverHost = new URL(this.options.server()!).hostname.replace(/^\[|\]$/g, "");
+    const ip = await localAddressToward(serverHost);
+    return AudioBridgeMember.joinByPhone(janus, room, { display: options.display, pin: options.pin, rtp: { ip, port: options.rtpPort } });
   }
 
   private async connection(): Promise<JanusConnection> {

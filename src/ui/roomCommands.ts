@@ -7,6 +7,8 @@ import type { RoomSecrets } from "../rooms/roomSecrets";
 import { MAX_DISPLAY_NAME, MAX_SUBJECT } from "../rooms/roomModel";
 import type { Softphone } from "../softphone";
 import { safeUiText } from "../calls/remoteParty";
+import { dialInCode } from "../rooms/dialIn/dialInCode";
+import { MAX_CHAT_TEXT } from "../rooms/textRoom";
 
 const PIN = /^[0-9]{6}$/;
 
@@ -37,7 +39,29 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
     });
   }
 
+  /** Where phone callers call (the dial-in account's address), if this softphone takes them. */
+  const dialInAddress = (): string | undefined => softphone.dialInAccount()?.uri;
+  const dialInHint = (room: number): string => {
+    const code = dialInCode(room);
+    const address = dialInAddress();
+    return code && address ? ` Phones dial in: call ${address} and type ${code}${softphone.getState().room?.id === room ? "" : " (then the PIN and #, if it has one)"}.` : "";
+  };
+
   return [
+    // The seed SDK's makeSipNumber: what a phone dials to reach an audio room.
+    reg("softphone.makeDialInNumber", guarded(async (roomId?: unknown) => {
+      const id = typeof roomId === "number" ? roomId : rooms.view()?.id;
+      if (id === undefined) throw new Error("which room? (softphone.makeDialInNumber takes the room's number)");
+      const code = dialInCode(id);
+      if (!code) throw new Error(`room ${id} has no dial-in number (only rooms numbered below 1000000 have one)`);
+      const address = dialInAddress();
+      if (typeof roomId !== "number") {
+        const how = address ? `call ${address}, then type ${code}` : `type ${code} after calling your dial-in number (no account here has "roomDialIn": true)`;
+        const copy = await vscode.window.showInformationMessage(`Softphone: phones join room ${id} this way: ${how}.`, "Copy Number");
+        if (copy) await vscode.env.clipboard.writeText(code);
+      }
+      return { code, ...(address ? { address } : {}) };
+    })),
     reg("softphone.createRoom", guarded(async (subject?: unknown, options?: { pin?: string; kind?: "video" | "audio" }) => {
       const url = serverUrl();
       const kind =
@@ -67,7 +91,8 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
       const id = await rooms.create({ kind, subject: s, ...(pin ? { pin } : {}), secret });
       await secrets.set(url, id, secret);
       if (typeof subject !== "string") {
-        const join = await vscode.window.showInformationMessage(`Softphone: room "${safeUiText(s.trim(), MAX_SUBJECT)}" created (number ${id}).`, "Join");
+        const byPhone = kind === "audio" ? dialInHint(id) : "";
+        const join = await vscode.window.showInformationMessage(`Softphone: room "${safeUiText(s.trim(), MAX_SUBJECT)}" created (number ${id}).${byPhone}`, "Join");
         if (join === "Join") await vscode.commands.executeCommand("softphone.joinRoom", id, { pin });
       }
       return id;
@@ -100,6 +125,25 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
       const name = await displayName(options?.displayName);
       if (!name) return undefined;
       return rooms.join(id, { display: name, pin, video: options?.video !== false, kind });
+    })),
+    // To everyone, or a whisper `to` one member (their member id or name); asks when called without text.
+    reg("softphone.sendRoomMessage", guarded(async (text?: unknown, options?: { to?: string | number }) => {
+      const room = rooms.view();
+      if (!room) throw new Error("you are not in a room");
+      if (typeof text === "string") return rooms.sendMessage(text, { to: options?.to });
+      const everyone = { label: "$(megaphone) Everyone", id: undefined as string | undefined };
+      const pick = room.chat.peers.length
+        ? await vscode.window.showQuickPick([everyone, ...room.chat.peers.map((p) => ({ label: `$(person) ${safeUiText(p.display, MAX_DISPLAY_NAME)}`, description: "whisper: only they see it", id: p.id }))], {
+            title: `Softphone: Message in "${safeUiText(room.subject, MAX_SUBJECT)}"`,
+          })
+        : everyone;
+      if (!pick) return undefined;
+      const typed = await vscode.window.showInputBox({
+        title: pick.id === undefined ? "Softphone: Message to everyone in the room" : `Softphone: Whisper to ${safeUiText(pick.label.replace(/^\$\(person\) /, ""), MAX_DISPLAY_NAME)}`,
+        validateInput: (v) => (!v.trim() ? "type a message" : v.length > MAX_CHAT_TEXT ? `${v.length} characters; at most ${MAX_CHAT_TEXT}` : undefined),
+      });
+      if (typed === undefined) return undefined;
+      return rooms.sendMessage(typed, { to: pick.id });
     })),
     reg("softphone.leaveRoom", guarded(async () => {
       await rooms.leave();

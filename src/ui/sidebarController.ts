@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import type { SidebarToHost } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
 import { messageOf } from "../util/text";
+import { safeLink } from "../util/chatText";
 
 export type SidebarNoteHandlers = { [K in keyof SidebarToHost["notes"]]: (params: SidebarToHost["notes"][K]) => void };
 
@@ -29,5 +30,15 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
     "call.transferPick": guard((p) => vscode.commands.executeCommand("softphone.transfer", str(p?.callId))),
     "account.actions": guard((p) => vscode.commands.executeCommand("softphone.accountActions", str(p?.accountId))),
     "account.add": guard(() => vscode.commands.executeCommand("softphone.addAccount")),
+    "room.join": guard(() => vscode.commands.executeCommand("softphone.joinRoom")),
+    "room.create": guard(() => vscode.commands.executeCommand("softphone.createRoom")),
+    "room.leave": guard(() => softphone.rooms.leave()),
+    "room.mute": guard((p) => softphone.rooms.setMuted(p?.muted === true)),
+    "room.chatSeen": guard(() => softphone.rooms.markChatRead()),
+    "link.open": guard((p) => {
+      const url = safeLink(str(p?.url));
+      if (!url) throw new Error("only plain http(s) links are opened");
+      return vscode.env.openExternal(vscode.Uri.parse(url, true));
+    }),
   };
 }

@@ -9,12 +9,15 @@ const HISTORY_SHOWN = 50;
 const RECENT_TARGETS = 10;
 
 /** Accounts, calls and the call window: cheap, from memory, changing often. */
-function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors"> {
+function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors" | "roomsAvailable" | "room"> {
+  const room = softphone.rooms.view();
   return {
     accounts: softphone.accountViews(),
     calls: softphone.callViews(),
     callWindowConnected: softphone.callWindowConnected,
     configErrors: [...softphone.settingsErrors],
+    roomsAvailable: softphone.roomsAvailable,
+    room: room ?? null,
   };
 }
 

@@ -16,6 +16,7 @@ export interface SidebarHandlers {
   /** Ask for a push (the view became visible again and may have missed some). */
   refresh(): void;
   dial(target: string, accountId?: string): Promise<string>;
+  sendRoomMessage(text: string, to?: string): Promise<void>;
   notes: SidebarNoteHandlers;
 }
 
@@ -50,7 +51,16 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
         return { error: messageOf(err) };
       }
     });
+    rpc.handle("room.send", async ({ text, to }) => {
+      try {
+        await this.handlers.sendRoomMessage(String(text ?? ""), typeof to === "string" ? to : undefined);
+        return {};
+      } catch (err) {
+        return { error: messageOf(err) };
+      }
+    });
     rpc.onNotes(this.handlers.notes);
+    if (this.unread) this.showUnread(this.unread);
     const sub = webview.onDidReceiveMessage((m) => rpc.receive(m));
     view.onDidDispose(() => {
       sub.dispose();
@@ -75,6 +85,14 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
   /** Send the view the parts that changed. */
   patch(patch: SidebarPatch): void {
     this.rpc?.notify("state.patch", patch);
+  }
+
+  private unread = 0;
+
+  /** The view's badge (and the activity bar's): unread room chat messages. */
+  showUnread(count: number): void {
+    this.unread = count;
+    if (this.view) this.view.badge = count > 0 ? { value: count, tooltip: `${count} unread message${count === 1 ? "" : "s"} in the room's chat` } : undefined;
   }
 
   toast(level: "info" | "error", message: string): void {

@@ -62,6 +62,7 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
       settings: {
         "softphone.accounts": [{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}` }],
         "softphone.callWindow": "externalBrowser",
+        "softphone.rooms.server": "ws://127.0.0.1:8188",
       },
     });
     page = session.page;
@@ -386,5 +387,30 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     assert.equal(decoded.channels, 2);
     assert.ok(decoded.seconds > 2.5, `the recording lasts (${decoded.seconds.toFixed(1)} s)`);
     assert.ok(decoded.left > 0.003 && decoded.right > 0.01, `both directions are in it (left ${decoded.left.toFixed(4)}, right ${decoded.right.toFixed(4)})`);
+  });
+
+  it("rooms in the sidebar: Join Room… → Demo room; a message typed in its chat shows as plain text (markup inert, only the http link is a link); Leave", async () => {
+    let frame = await showSidebar();
+    await frame.locator("[data-testid=room-join]").click();
+    await quickInput("Demo room");
+    await quickInput("Alice");
+    frame = await sidebarFrame();
+    await frame.locator("[data-testid=room-subject]", { hasText: "Demo room" }).waitFor({ timeout: 30000 });
+    await statusBar(/Demo room/).first().waitFor({ timeout: 10000 });
+    const input = frame.locator("[data-testid=chat-input]");
+    await waitFor("the room's chat to be ready", () => input.isEnabled(), 20000, 200);
+    const hostile = `<img src=x onerror="document.title='pwned'"> [quit](command:workbench.action.quit) see https://example.com/x`;
+    await input.fill(hostile);
+    await input.press("Enter");
+    const message = frame.locator("[data-testid=chat-message]", { hasText: "see https://example.com/x" });
+    await message.waitFor({ timeout: 10000 });
+    assert.equal(await frame.locator("[data-testid=chat-messages] img").count(), 0, "no element from the message's markup");
+    assert.ok((await message.locator("[data-testid=chat-text]").textContent())!.includes(`<img src=x onerror="document.title='pwned'">`), "the markup shows as text");
+    const links = message.locator("a");
+    assert.equal(await links.count(), 1, "only the http URL is a link (not command:)");
+    assert.equal(await links.first().getAttribute("href"), "https://example.com/x");
+    await frame.locator("[data-testid=room-leave]").click();
+    await frame.locator("[data-testid=room-join]").waitFor({ timeout: 10000 });
+    await waitFor("the room's status item to go", async () => (await statusBar(/Demo room/).count()) === 0, 10000, 200);
   });
 });

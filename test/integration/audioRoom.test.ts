@@ -5,33 +5,21 @@
 // leaves out one's own voice).
 import assert from "node:assert/strict";
 import type { Softphone } from "../../src/softphone";
-import { addBenchPhone, startPhoneBench, type PhoneBench } from "../support/phoneBench";
+import { startRoomPhones, type RoomPhones } from "../support/roomProbes";
 import { sleep, waitFor } from "../support/wait";
-
-const JANUS = "ws://127.0.0.1:8188";
-const settings = () => ({ sipTrace: false, dtmfMode: "rfc4733" as const, roomsServer: JANUS });
 /** Above: someone is heard (Chromium's fake microphone beeps). Below SILENT: nobody. */
 const HEARD = 0.01;
 const SILENT = 0.005;
 
 describe("audio room on Janus AudioBridge (three phones; the server mixes)", function () {
   this.timeout(120000);
-  let bench: PhoneBench;
-  const others: Array<ReturnType<typeof addBenchPhone>> = [];
+  let rig: RoomPhones;
 
   before(async function () {
     this.timeout(120000);
-    bench = await startPhoneBench("audioroom", [], { settings });
-    for (const name of ["audioroom-b", "audioroom-c"]) {
-      const p = addBenchPhone(bench, name, { settings });
-      await p.phone.start([]);
-      others.push(p);
-    }
+    rig = await startRoomPhones("audioroom", 3);
   });
-  after(async () => {
-    for (const p of others) await p.stop();
-    await bench?.stop();
-  });
+  after(async () => rig?.stop());
 
   /** The loudest level of the mix each phone receives, over 2.5 s (after 1 s for mutes to take effect). */
   async function loudest(phones: Record<string, Softphone>): Promise<Record<string, number>> {
@@ -47,7 +35,7 @@ describe("audio room on Janus AudioBridge (three phones; the server mixes)", fun
   }
 
   it("each member hears whoever speaks, through the server's mix, and not themselves; a mute is announced to the others", async () => {
-    const phones: Record<string, Softphone> = { Ann: bench.phone, Ben: others[0].phone, Cid: others[1].phone };
+    const phones: Record<string, Softphone> = { Ann: rig.phones[0], Ben: rig.phones[1], Cid: rig.phones[2] };
     const room = await phones.Ann.rooms.create({ kind: "audio", subject: "Audio check", pin: "112233", secret: "audio-secret" });
     assert.equal((await phones.Ann.rooms.list()).find((r) => r.id === room)?.kind, "audio", "listed as an audio room");
     for (const [name, p] of Object.entries(phones)) {

@@ -4,32 +4,23 @@
 // other automatically. Proven by each subscription's own figures: bytes and packets rise, the
 // audio level is not silence, video frames are decoded. Leaving ends the other's subscription.
 import assert from "node:assert/strict";
-import { addBenchPhone, startPhoneBench, type PhoneBench } from "../support/phoneBench";
-import { assertFeedArrives } from "../support/roomProbes";
+import { assertFeedArrives, startRoomPhones, type RoomPhones } from "../support/roomProbes";
 import { waitFor } from "../support/wait";
 
-const JANUS = "ws://127.0.0.1:8188";
-const settings = () => ({ sipTrace: false, dtmfMode: "rfc4733" as const, roomsServer: JANUS });
 
 describe("room media on Janus (two phones publish and subscribe to each other)", function () {
   this.timeout(90000);
-  let bench: PhoneBench;
-  let second: ReturnType<typeof addBenchPhone>;
+  let rig: RoomPhones;
 
   before(async function () {
     this.timeout(120000);
-    bench = await startPhoneBench("roommedia", [], { settings });
-    second = addBenchPhone(bench, "roommedia-b", { settings });
-    await second.phone.start([]);
+    rig = await startRoomPhones("roommedia", 2);
   });
-  after(async () => {
-    await second?.stop();
-    await bench?.stop();
-  });
+  after(async () => rig?.stop());
 
   it("both publish camera and microphone; each receives the other's audio and video; leaving ends the other's subscription", async () => {
-    const a = bench.phone;
-    const b = second.phone;
+    const a = rig.phones[0];
+    const b = rig.phones[1];
     const room = await a.rooms.create({ subject: "Media check", pin: "246810", secret: "media-secret" });
     const inA = await a.rooms.join(room, { display: "Ann", pin: "246810", video: true });
     assert.deepEqual(inA.publishing, { audio: true, video: true });

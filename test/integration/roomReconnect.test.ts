@@ -3,32 +3,23 @@
 // other; Janus is stopped and started by PID. Without anyone doing anything, both phones rejoin,
 // publish again and receive each other again (packets, level, frames).
 import assert from "node:assert/strict";
-import { addBenchPhone, startPhoneBench, type PhoneBench } from "../support/phoneBench";
-import { assertFeedArrives } from "../support/roomProbes";
+import { assertFeedArrives, startRoomPhones, type RoomPhones } from "../support/roomProbes";
 import { sleep, waitFor } from "../support/wait";
 
-const JANUS = "ws://127.0.0.1:8188";
 const DEMO_ROOM = 1000;
-const settings = () => ({ sipTrace: false, dtmfMode: "rfc4733" as const, roomsServer: JANUS });
 
 describe("a room across a restart of the rooms server (two phones in the demo room)", function () {
   this.timeout(120000);
-  let bench: PhoneBench;
-  let second: ReturnType<typeof addBenchPhone>;
+  let rig: RoomPhones;
 
   before(async function () {
     this.timeout(120000);
-    bench = await startPhoneBench("roomreconnect", [], { settings });
-    second = addBenchPhone(bench, "roomreconnect-b", { settings });
-    await second.phone.start([]);
+    rig = await startRoomPhones("roomreconnect", 2);
   });
-  after(async () => {
-    await second?.stop();
-    await bench?.stop();
-  });
+  after(async () => rig?.stop());
 
   it("Janus restarted: both phones are back in the room by themselves and receive each other again", async () => {
-    const [a, b] = [bench.phone, second.phone];
+    const [a, b] = [rig.phones[0], rig.phones[1]];
     await a.rooms.join(DEMO_ROOM, { display: "Ann", video: true });
     await b.rooms.join(DEMO_ROOM, { display: "Ben", video: true });
     const bensFeedAtAnn = () => {
@@ -37,10 +28,10 @@ describe("a room across a restart of the rooms server (two phones in the demo ro
     };
     await assertFeedArrives(a, await waitFor("Ann to receive Ben", bensFeedAtAnn, 15000), "Ann receiving Ben");
 
-    await bench.pbx.stopJanus();
+    await rig.bench.pbx.stopJanus();
     await waitFor("both phones to notice and wait to rejoin", () => a.rooms.view()?.reconnecting === true && b.rooms.view()?.reconnecting === true, 10000);
     await sleep(1000);
-    await bench.pbx.startJanus();
+    await rig.bench.pbx.startJanus();
 
     await waitFor("both phones back in the room", () => [a, b].every((p) => p.rooms.view()?.reconnecting === undefined && p.rooms.view()?.others.length === 1), 30000, 250);
     assert.equal(a.rooms.view()?.id, DEMO_ROOM);

@@ -16,7 +16,7 @@ export const PBX = {
   domain: "127.0.0.1",
   ws: "ws://127.0.0.1:8080",
   wss: "wss://127.0.0.1:8443", // self-signed certificate (RUN_DIR/tls/cert.pem)
-  users: { alice: "alicepw", bob: "bobpw", carol: "carolpw" },
+  users: { alice: "alicepw", bob: "bobpw", carol: "carolpw", rooms: "roomspw" },
   /** baresip's user (password phonepw): auto-answers, sends a 440 Hz tone, records what it hears. */
   phone: "phone",
   /**
@@ -24,6 +24,11 @@ export const PBX = {
    * such as 030555000, get 404; completing them is the dial plan's job).
    */
   number: "+4930555000",
+  /**
+   * The rooms' dial-in number: Kamailio routes it to the user "rooms" (an account with
+   * roomDialIn) and leaves its media plain RTP.
+   */
+  roomsNumber: "+4930555100",
   /**
    * sipp UAS: answer = 180, 200 OK, echoes RTP, BYE after 1.5 s / busy = 486 Busy Here /
    * unavailable = 503 Service Unavailable / early = early media: 183 with SDP and a 440 Hz tone

@@ -3,7 +3,40 @@
 import assert from "node:assert/strict";
 import type { MediaStats } from "../../src/protocol/callWindow";
 import type { Softphone } from "../../src/softphone";
+import { addBenchPhone, startPhoneBench, type PhoneBench } from "./phoneBench";
 import { sleep, waitFor } from "./wait";
+
+/** The bench's Janus and the settings the room suites run with. */
+export const ROOMS_SERVER = "ws://127.0.0.1:8188";
+export const roomSettings = () => ({ sipTrace: false, dtmfMode: "rfc4733" as const, roomsServer: ROOMS_SERVER });
+
+export interface RoomPhones {
+  bench: PhoneBench;
+  /** The bench's own phone first; each has its own call window and no SIP account. */
+  phones: Softphone[];
+  stop(): Promise<void>;
+}
+
+/** A bench with `count` phones for room tests. */
+export async function startRoomPhones(name: string, count: number): Promise<RoomPhones> {
+  const bench = await startPhoneBench(name, [], { settings: roomSettings });
+  const extra: Array<ReturnType<typeof addBenchPhone>> = [];
+  const stop = async () => {
+    for (const p of extra) await p.stop();
+    await bench.stop();
+  };
+  try {
+    for (let i = 1; i < count; i++) {
+      const p = addBenchPhone(bench, `${name}-${i}`, { settings: roomSettings });
+      extra.push(p);
+      await p.phone.start([]);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { bench, phones: [bench.phone, ...extra.map((p) => p.phone)], stop };
+}
 
 export async function sessionStats(phone: Softphone, sessionId: string): Promise<MediaStats> {
   const s = await phone.media.stats(sessionId);

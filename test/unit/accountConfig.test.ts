@@ -342,6 +342,13 @@ describe("parseAccounts", () => {
       assert.match(onlyError({ ...minimal, autoAnswerDelaySeconds: "2" }), /autoAnswerDelaySeconds: expected a number, got the text "2"/);
     });
   });
+  describe("room dial-in", () => {
+    it("marks an account whose calls are phone callers for rooms; anything but true leaves it a phone", () => {
+      assert.equal(single({ ...minimal, roomDialIn: true }).account?.roomDialIn, true);
+      assert.equal(single({ ...minimal, roomDialIn: false }).account?.roomDialIn, undefined);
+      assert.match(onlyError({ ...minimal, roomDialIn: "yes" }), /roomDialIn: expected true or false/);
+    });
+  });
 });
 
 describe("domainOf", () => {

@@ -5,7 +5,7 @@
 import "webrtc-adapter";
 import { writable } from "svelte/store";
 import type { CallAction } from "../../src/protocol/callActions";
-import { DEVICE_KIND_NAMES, sendsOurMedia, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
+import { DEVICE_KIND_NAMES, isDataOnly, sendsOurMedia, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
 import type { CallView } from "../../src/protocol/model";
 import { HostConnection, type LinkState } from "./hostConnection";
 import { SharedCapture } from "./capture";
@@ -13,6 +13,7 @@ import { DeviceChooser } from "./deviceChooser";
 import { DeviceTest } from "./deviceTest";
 import type { PreparedPeer } from "./ice";
 import { MediaSession, type SessionView } from "./mediaSession";
+import { DataPipe } from "./dataPipe";
 import { RemotePlayback } from "./playback";
 import { SessionRecorder } from "./recorder";
 import { Prewarm } from "./prewarm";
@@ -37,6 +38,8 @@ export function createEngine() {
   const mediaError = writable<string | undefined>(undefined);
 
   const sessions = new Map<string, MediaSession>();
+  /** The data channels of data-only sessions (room chat). */
+  const pipes = new Map<string, DataPipe>();
   /** Sessions being recorded. */
   const recorders = new Map<string, { recorder: SessionRecorder; unwatch: () => void }>();
   /** Per session: the far end's audio, playing (created with its first remote audio track). */
@@ -127,6 +130,7 @@ export function createEngine() {
 
   /** One session's media gone: its peer connection, its track clones, its meter and tiles. */
   function closeSession(sessionId: string): void {
+    pipes.delete(sessionId);
     stopRecording(sessionId); // its last piece goes out even as the session closes
     void conference.remove(sessionId);
     sessions.get(sessionId)?.close();
@@ -191,6 +195,7 @@ export function createEngine() {
         },
         onRemoteAudio: () => playbackOf(s).play(),
         onView: (view) => {
+          if (isDataOnly(ref.owner)) return; // a room's chat: no tile
           views.update((v) => ({ ...v, [ref.id]: view }));
           updateTones();
         },
@@ -198,6 +203,9 @@ export function createEngine() {
       prepared,
     );
     sessions.set(ref.id, s);
+    if (isDataOnly(ref.owner)) {
+      pipes.set(ref.id, new DataPipe(s.pc, (text) => rpc.notify("media.data", { sessionId: ref.id, text }), () => rpc.notify("media.dataOpen", { sessionId: ref.id })));
+    }
     return s;
   }
 
@@ -292,6 +300,9 @@ export function createEngine() {
     conference.set(members).catch((err) => tellError(undefined, new Error(`the conference could not be mixed: ${err instanceof Error ? err.message : String(err)}`)));
   });
   rpc.on("media.mute", ({ sessionId, muted }) => sessions.get(sessionId)?.setMuted(!!muted));
+  rpc.on("media.data", ({ sessionId, text }) => {
+    if (typeof text === "string") pipes.get(sessionId)?.send(text);
+  });
   rpc.on("media.record", ({ sessionId, on }) => {
     if (on) startRecording(String(sessionId));
     else stopRecording(String(sessionId));

@@ -55,6 +55,8 @@ function normalize(raw: unknown): SidebarState {
     recentTargets: arr<unknown>(s.recentTargets).filter((t): t is string => typeof t === "string"),
     callWindowConnected: !!s.callWindowConnected,
     configErrors: arr<unknown>(s.configErrors).map(String),
+    roomsAvailable: s.roomsAvailable === true,
+    room: s.room && typeof s.room === "object" ? s.room : null,
   };
 }
 
@@ -104,6 +106,15 @@ export async function dial(target: string, accountId?: string): Promise<{ callId
     return res && typeof res === "object" ? res : {};
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** A room chat message; resolves to an error sentence when refused (never throws). */
+export async function sendRoomMessage(text: string, to?: string): Promise<string | undefined> {
+  try {
+    return (await rpc.request("room.send", to ? { text, to } : { text }))?.error;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
 }
 

@@ -132,6 +132,10 @@ describe("Softphone extension in real VS Code", function () {
     try {
       const id = await vscode.commands.executeCommand<number>("softphone.createRoom", "Palette room", { pin: "135790" });
       assert.equal(typeof id, "number");
+      // makeSipNumber: a room we create has a 6-digit number phones type after calling the dial-in account.
+      const dialIn = await vscode.commands.executeCommand<{ code: string }>("softphone.makeDialInNumber", id);
+      assert.equal(dialIn.code, String(id).padStart(6, "0"));
+      assert.match(dialIn.code, /^\d{6}$/);
       await assert.rejects(
         Promise.resolve(vscode.commands.executeCommand("softphone.joinRoom", id, { pin: "000000", displayName: "Tester", video: false })),
         new RegExp(`wrong PIN for room ${id}`),
