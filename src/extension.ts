@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import { readAccounts, readAudioProcessing, readCallWindowMode, readCallWindowPort, readSettings, reportSettingsErrors, SECTION } from "./accounts/accountSettings";
 import { DEVICE_KIND_NAMES } from "./protocol/callWindow";
 import type { DeviceChoices } from "./protocol/callWindow";
-import type { TransferView } from "./protocol/model";
+import type { MessageView, TransferView } from "./protocol/model";
 import { PasswordStore } from "./accounts/secrets";
 import { openCallWindow } from "./media/openCallWindow";
 import type { CallAction } from "./protocol/callActions";
@@ -12,6 +12,7 @@ import type { SoftphoneState } from "./protocol/model";
 import { Softphone } from "./softphone";
 import { guardWith, registerCommands } from "./ui/commands";
 import { registerRoomCommands } from "./ui/roomCommands";
+import { registerMessageCommands } from "./ui/messageCommands";
 import { RoomStatusItem } from "./ui/roomStatus";
 import { RoomSecrets } from "./rooms/roomSecrets";
 import { confirmTransfer } from "./ui/confirmTransfer";
@@ -39,6 +40,10 @@ export interface SoftphoneApi {
   transfer(callId: string | undefined, target: string | { callId: string } | { voicemailOf: string }, options?: { noAnswerTimeoutMs?: number }): Promise<TransferView>;
   /** Any call action (answer, decline, hangup, mute, hold, dtmf, video, camera, transfer): the same table the UI uses. */
   act(action: CallAction): Promise<void>;
+  /** A 1:1 message (SIP MESSAGE, ≤ 2048 characters); resolves once stored, with state "sending". */
+  sendMessage(target: string, text: string, options?: { accountId?: string }): Promise<MessageView>;
+  /** A message arrived (already stored, 200 OK sent). Its text is untrusted. */
+  onDidReceiveMessage: vscode.Event<MessageView>;
   /** Resolves when accounts have been started (registration may still be in progress). */
   ready: Promise<void>;
   /** Start-up costs, for `npm run bench`: activate() itself and activation → accounts started. */
@@ -85,6 +90,8 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     refresh: () => sidebarPublisher.refresh(),
     dial: (target, accountId) => softphone.dial(target, { accountId }),
     sendRoomMessage: (text, to) => softphone.rooms.sendMessage(text, { to }).then(() => undefined),
+    conversation: (accountId, peer) => softphone.messages.conversation(accountId, peer),
+    sendMessage: (accountId, peer, text) => softphone.messages.send(peer, text, accountId).then(() => undefined),
     notes: sidebarNoteHandlers(softphone, (msg) => sidebar.toast("error", msg)),
   });
 
@@ -147,10 +154,8 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     ...registerRoomCommands({ softphone, secrets: new RoomSecrets(context.secrets), server: () => readSettings().roomsServer, guarded: guardWith(log) }),
     softphone.rooms.onNotice((text) => void vscode.window.showWarningMessage(`Softphone: ${text}`)),
     roomStatus,
-    softphone.rooms.onDidChange(() => {
-      roomStatus.update(softphone.rooms.view());
-      sidebar.showUnread(softphone.rooms.view()?.chat.unread ?? 0);
-    }),
+    softphone.rooms.onDidChange(() => roomStatus.update(softphone.rooms.view())),
+    ...registerMessageCommands({ softphone, guarded: guardWith(log), sidebarVisible: () => sidebar.visible, showUnread: (n) => sidebar.showUnread(n) }),
   );
   render();
 
@@ -183,6 +188,15 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       return softphone.transfer(callId, target, options);
     },
     act: (action) => softphone.act(action),
+    sendMessage: async (target, text, options) => {
+      await ready;
+      return softphone.messages.send(target, text, options?.accountId);
+    },
+    onDidReceiveMessage: (listener, thisArgs, disposables) => {
+      const sub = toDisposable(softphone.messages.onDidReceive((m) => listener.call(thisArgs, m)));
+      if (Array.isArray(disposables)) disposables.push(sub);
+      return sub;
+    },
     ready,
   };
 }

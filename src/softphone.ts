@@ -7,6 +7,8 @@ import { runCallAction } from "./calls/callActions";
 import { CallManager, type CallManagerOptions } from "./calls/callManager";
 import { RoomService } from "./rooms/roomService";
 import { DialInService } from "./rooms/dialIn/dialInService";
+import { MessageService } from "./messages/messageService";
+import { MessageStore } from "./messages/messageStore";
 import type { DialogueTiming } from "./rooms/dialIn/dialInDialogue";
 import { HistoryStore } from "./history/historyStore";
 import { CallWindowServer } from "./media/callWindowServer";
@@ -73,6 +75,8 @@ export class Softphone {
   readonly recordings: RecordingFiles;
   readonly rooms: RoomService;
   readonly dialIn: DialInService;
+  /** 1:1 messages (SIP MESSAGE), kept beside the call history. */
+  readonly messages: MessageService;
   private readonly accounts: AccountPool;
   private _settingsErrors: string[] = [];
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
@@ -123,8 +127,10 @@ export class Softphone {
       // Dial-in calls (accounts with roomDialIn) have their media here, as plain RTP; every other call's is in the call window.
       sessionDescriptionHandler: (session) => this.dialIn.handlerFor(session) ?? this.calls.sessionDescriptionHandler(session),
       onInvite: (acc, invitation) => (acc.config.roomDialIn ? void this.dialIn.take(invitation, acc.config.server) : this.calls.incoming(acc, invitation)),
+      onMessage: (acc, message) => void this.messages.incoming(acc, message),
       retryDelay: options.retryDelay,
     });
+    this.messages = new MessageService({ store: new MessageStore(options.historyDir), account: (id) => this.account(id), log: options.log });
     this.rooms = new RoomService({ server: () => options.settings().roomsServer, media: this.media, log: options.log });
     this.rooms.onDidChange(() => this.changed());
     this.dialIn = new DialInService({

@@ -14,6 +14,7 @@ export interface AccountPoolOptions {
   registerExpires: () => number | undefined;
   sessionDescriptionHandler: SipAccountOptions["sessionDescriptionHandler"];
   onInvite: SipAccountOptions["onInvite"];
+  onMessage?: SipAccountOptions["onMessage"];
   retryDelay?: (attempt: number) => number;
 }
 
@@ -96,6 +97,7 @@ export class AccountPool {
       password,
       sessionDescriptionHandler: this.options.sessionDescriptionHandler,
       onInvite: this.options.onInvite,
+      onMessage: this.options.onMessage,
       log: this.options.log,
       sipTrace: this.options.sipTrace(),
       expires: this.options.registerExpires(),

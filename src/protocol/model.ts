@@ -159,6 +159,31 @@ export interface HistoryEntry {
   recording?: string;
 }
 
+/** A 1:1 message (SIP MESSAGE). Text is untrusted: shown as plain text only. */
+export interface MessageView {
+  id: string;
+  accountId: string;
+  /** The other party's address of record. */
+  peer: string;
+  peerName?: string;
+  direction: "in" | "out";
+  text: string;
+  at: number;
+  /** Ours: sending → delivered (2xx) | failed (with status/reason); theirs: received. */
+  state: "sending" | "delivered" | "failed" | "received";
+  status?: number;
+  reason?: string;
+}
+
+/** One conversation (an account and a peer): its last message and how many are unread. */
+export interface ConversationView {
+  accountId: string;
+  peer: string;
+  peerName?: string;
+  last: MessageView;
+  unread: number;
+}
+
 /** The JSON returned by `softphone.getState` and `api.getState()`. */
 export interface SoftphoneState {
   accounts: Array<{ id: string; state: RegistrationState; reason?: RegistrationReasonKind; reasonText?: string; statusCode?: number }>;

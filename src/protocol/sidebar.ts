@@ -2,7 +2,7 @@
 // shows state the host pushes and sends user intents back. It never holds call state itself,
 // so hiding, re-showing or reloading it loses nothing: it asks for a sync when it starts.
 import type { CallAction } from "./callActions";
-import type { AccountView, CallView, HistoryEntry, RoomStateView } from "./model";
+import type { AccountView, CallView, ConversationView, HistoryEntry, MessageView, RoomStateView } from "./model";
 import type { Mirror } from "./rpc";
 
 export interface SidebarState {
@@ -15,6 +15,8 @@ export interface SidebarState {
   configErrors: string[];
   /** Whether a rooms server is set up (softphone.rooms.server). */
   roomsAvailable: boolean;
+  /** 1:1 conversations (SIP MESSAGE), the latest first, with unread counts. */
+  conversations: ConversationView[];
   /** The room we are in, with its chat; null when in none (a patch must be able to say so). */
   room: RoomStateView | null;
 }
@@ -49,6 +51,10 @@ export interface SidebarToHost {
   requests: {
     "sidebar.ready": { params: Record<string, never>; result: SidebarState };
     "call.dial": { params: { target: string; accountId?: string }; result: { callId?: string; error?: string } };
+    /** One conversation's messages (oldest first), when the view opens it or it changed. */
+    "messages.conversation": { params: { accountId: string; peer: string }; result: MessageView[] };
+    /** A 1:1 message; resolves with an error sentence when refused. */
+    "messages.send": { params: { accountId: string; peer: string; text: string }; result: { error?: string } };
     /** A message in the room's chat: to everyone, or a whisper `to` a member id. */
     "room.send": { params: { text: string; to?: string }; result: { error?: string } };
   };
@@ -62,6 +68,11 @@ export interface SidebarToHost {
     "call.transferPick": { callId: string };
     "account.actions": { accountId: string };
     "account.add": Record<string, never>;
+    /** A new conversation: the host asks whom, with the palette's pickers. */
+    "messages.new": Record<string, never>;
+    "messages.retry": { id: string };
+    /** The conversation is shown while the view is visible: it is read. */
+    "messages.read": { accountId: string; peer: string };
     /** Join or create a room (the host asks which, with the palette's pickers). */
     "room.join": Record<string, never>;
     "room.create": Record<string, never>;

@@ -2,7 +2,7 @@
 // its state/reason, and reconnects with exponential backoff + jitter when the connection drops
 // or cannot be made, re-registering afterwards. Knows nothing of calls beyond handing incoming
 // INVITEs to whoever listens.
-import { Invitation, Registerer, RegistererState, SIPExtension, UserAgent, type LogConnector, type Session, type SessionDescriptionHandler } from "sip.js";
+import { Invitation, type Message, Registerer, RegistererState, SIPExtension, UserAgent, type LogConnector, type Session, type SessionDescriptionHandler } from "sip.js";
 import type { AccountConfig } from "../accounts/accountConfig";
 import type { RegistrationReason, RegistrationState } from "../protocol/model";
 import { Emitter } from "../util/emitter";
@@ -20,6 +20,8 @@ export interface SipAccountOptions {
   /** Builds the media handler for a session (ours forwards to the call window). */
   sessionDescriptionHandler: (session: Session) => SessionDescriptionHandler;
   onInvite: (account: SipAccount, invitation: Invitation) => void;
+  /** An incoming SIP MESSAGE; the handler answers it (after storing it). Without one: 405. */
+  onMessage?: (account: SipAccount, message: Message) => void;
   log: Logger;
   sipTrace?: boolean;
   /** Registration lifetime asked of the registrar, seconds. */
@@ -79,6 +81,8 @@ export class SipAccount {
       sipExtensionReplaces: SIPExtension.Supported,
       delegate: {
         onInvite: (invitation) => options.onInvite(this, invitation),
+        // sip.js answers 200 to a MESSAGE nobody handles — a message silently lost. Ours stores it first.
+        onMessage: (message) => (options.onMessage ? options.onMessage(this, message) : void message.reject({ statusCode: 405 }).catch(() => undefined)),
         onDisconnect: (error) => {
           if (this.disposed || !error) return;
           this.setState("failed", { kind: "connection", message: error.message });

@@ -30,6 +30,13 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
     "call.transferPick": guard((p) => vscode.commands.executeCommand("softphone.transfer", str(p?.callId))),
     "account.actions": guard((p) => vscode.commands.executeCommand("softphone.accountActions", str(p?.accountId))),
     "account.add": guard(() => vscode.commands.executeCommand("softphone.addAccount")),
+    "messages.new": guard(() => vscode.commands.executeCommand("softphone.sendMessage")),
+    "messages.retry": guard((p) => softphone.messages.retry(String(str(p?.id)))),
+    "messages.read": guard((p) => {
+      const accountId = str(p?.accountId);
+      const peer = str(p?.peer);
+      if (accountId && peer) return softphone.messages.markRead(accountId, peer);
+    }),
     "room.join": guard(() => vscode.commands.executeCommand("softphone.joinRoom")),
     "room.create": guard(() => vscode.commands.executeCommand("softphone.createRoom")),
     "room.leave": guard(() => softphone.rooms.leave()),

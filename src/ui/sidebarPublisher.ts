@@ -7,6 +7,7 @@ import type { Disposable } from "../util/emitter";
 
 const HISTORY_SHOWN = 50;
 const RECENT_TARGETS = 10;
+const CONVERSATIONS_SHOWN = 50;
 
 /** Accounts, calls and the call window: cheap, from memory, changing often. */
 function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors" | "roomsAvailable" | "room"> {
@@ -27,8 +28,13 @@ async function historyParts(softphone: Softphone): Promise<Pick<SidebarState, "h
   return { history: all.slice(0, HISTORY_SHOWN), recentTargets: recentTargetsOf(all, RECENT_TARGETS) };
 }
 
+/** The conversations (1:1 messages): change when a message is stored, delivered or read. */
+async function messageParts(softphone: Softphone): Promise<Pick<SidebarState, "conversations">> {
+  return { conversations: (await softphone.messages.conversations().catch(() => [])).slice(0, CONVERSATIONS_SHOWN) };
+}
+
 export async function buildSidebarState(softphone: Softphone): Promise<SidebarState> {
-  return { ...liveParts(softphone), ...(await historyParts(softphone)) };
+  return { ...liveParts(softphone), ...(await historyParts(softphone)), ...(await messageParts(softphone)) };
 }
 
 export interface SidebarSink {
@@ -48,7 +54,7 @@ export interface SidebarSink {
 export class SidebarPublisher implements Disposable {
   private queued = false;
   private pushing: Promise<void> = Promise.resolve();
-  private dirty = { live: false, history: false, all: false };
+  private dirty = { live: false, history: false, messages: false, all: false };
   private readonly subscriptions: Disposable[];
 
   constructor(
@@ -59,6 +65,7 @@ export class SidebarPublisher implements Disposable {
     this.subscriptions = [
       softphone.onDidChangeState(() => this.mark("live")),
       softphone.onDidChangeHistory(() => this.mark("history")),
+      softphone.messages.onDidChange(() => this.mark("messages")),
     ];
   }
 
@@ -84,7 +91,7 @@ export class SidebarPublisher implements Disposable {
     // Any change from here on queues another push, which reads the state after it.
     this.queued = false;
     const dirty = this.dirty;
-    this.dirty = { live: false, history: false, all: false };
+    this.dirty = { live: false, history: false, messages: false, all: false };
     // A hidden view gets everything when it shows again (refresh()).
     if (!this.sink.ready) return;
     if (dirty.all) {
@@ -95,6 +102,7 @@ export class SidebarPublisher implements Disposable {
     const patch: SidebarPatch = {
       ...(dirty.live ? liveParts(this.softphone) : {}),
       ...(dirty.history ? await historyParts(this.softphone) : {}),
+      ...(dirty.messages ? await messageParts(this.softphone) : {}),
     };
     if (this.sink.ready && Object.keys(patch).length > 0) this.sink.patch(patch);
   }

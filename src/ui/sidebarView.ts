@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { randomBytes } from "node:crypto";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
 import type { HostSidebarChannel, SidebarPatch, SidebarState } from "../protocol/sidebar";
+import type { MessageView } from "../protocol/model";
 import type { SidebarNoteHandlers } from "./sidebarController";
 import { messageOf } from "../util/text";
 
@@ -17,6 +18,8 @@ export interface SidebarHandlers {
   refresh(): void;
   dial(target: string, accountId?: string): Promise<string>;
   sendRoomMessage(text: string, to?: string): Promise<void>;
+  conversation(accountId: string, peer: string): Promise<MessageView[]>;
+  sendMessage(accountId: string, peer: string, text: string): Promise<void>;
   notes: SidebarNoteHandlers;
 }
 
@@ -51,6 +54,15 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
         return { error: messageOf(err) };
       }
     });
+    rpc.handle("messages.conversation", ({ accountId, peer }) => this.handlers.conversation(String(accountId ?? ""), String(peer ?? "")));
+    rpc.handle("messages.send", async ({ accountId, peer, text }) => {
+      try {
+        await this.handlers.sendMessage(String(accountId ?? ""), String(peer ?? ""), String(text ?? ""));
+        return {};
+      } catch (err) {
+        return { error: messageOf(err) };
+      }
+    });
     rpc.handle("room.send", async ({ text, to }) => {
       try {
         await this.handlers.sendRoomMessage(String(text ?? ""), typeof to === "string" ? to : undefined);
@@ -70,6 +82,11 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     });
     // A view that was hidden missed pushes; bring it up to date when it shows again.
     view.onDidChangeVisibility(() => view.visible && this.handlers.refresh());
+  }
+
+  /** Whether the view is on screen (a new message raises a notification only when it is not). */
+  get visible(): boolean {
+    return !!this.view?.visible;
   }
 
   /** Whether a visible view is there to receive pushes (see SidebarPublisher). */

@@ -4,6 +4,7 @@
 // only the dial box's draft text is (harmless, and nice across reloads).
 import { writable } from "svelte/store";
 import { RpcEndpoint, type Envelope } from "../../src/protocol/rpc";
+import type { MessageView } from "../../src/protocol/model";
 import { applySidebarPatch, type SidebarHostChannel, type SidebarPatch, type SidebarState, type SidebarToHost } from "../../src/protocol/sidebar";
 
 interface VsCodeApi {
@@ -55,6 +56,7 @@ function normalize(raw: unknown): SidebarState {
     recentTargets: arr<unknown>(s.recentTargets).filter((t): t is string => typeof t === "string"),
     callWindowConnected: !!s.callWindowConnected,
     configErrors: arr<unknown>(s.configErrors).map(String),
+    conversations: arr(s.conversations),
     roomsAvailable: s.roomsAvailable === true,
     room: s.room && typeof s.room === "object" ? s.room : null,
   };
@@ -106,6 +108,25 @@ export async function dial(target: string, accountId?: string): Promise<{ callId
     return res && typeof res === "object" ? res : {};
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** One conversation's messages (an empty list when the host cannot say). */
+export async function loadConversation(accountId: string, peer: string): Promise<MessageView[]> {
+  try {
+    const list = await rpc.request("messages.conversation", { accountId, peer });
+    return Array.isArray(list) ? list : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A 1:1 message; resolves to an error sentence when refused (never throws). */
+export async function sendMessage(accountId: string, peer: string, text: string): Promise<string | undefined> {
+  try {
+    return (await rpc.request("messages.send", { accountId, peer, text }))?.error;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
 }
 

@@ -1,0 +1,65 @@
+// 1:1 messages in VS Code: `softphone.sendMessage(target, text, { accountId? })` for scripts and
+// the palette (asks whom and what when called without them), a notification for a message that
+// arrives while the sidebar is not on screen, and the unread count on the view's badge (with the
+// room chat's). Texts from outside pass the one sanitiser before any notification shows them.
+import * as vscode from "vscode";
+import { safeUiText } from "../calls/remoteParty";
+import { MAX_MESSAGE_TEXT } from "../messages/messageService";
+import type { Softphone } from "../softphone";
+
+interface Deps {
+  softphone: Softphone;
+  guarded: <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) => (...args: A) => Promise<R>;
+  /** Whether the sidebar is on screen (then it shows the message itself). */
+  sidebarVisible(): boolean;
+  showUnread(count: number): void;
+}
+
+/** At most one notification per sender this often: a flood of messages is not a flood of toasts. */
+const NOTIFY_EVERY_MS = 5000;
+
+export function registerMessageCommands({ softphone, guarded, sidebarVisible, showUnread }: Deps): vscode.Disposable[] {
+  const messages = softphone.messages;
+  const lastNotified = new Map<string, number>();
+
+  const updateBadge = async () => {
+    const unread = (await messages.conversations().catch(() => [])).reduce((n, c) => n + c.unread, 0);
+    showUnread(unread + (softphone.rooms.view()?.chat.unread ?? 0));
+  };
+
+  return [
+    vscode.commands.registerCommand(
+      "softphone.sendMessage",
+      guarded(async (target?: unknown, text?: unknown, options?: { accountId?: string }) => {
+        const to =
+          typeof target === "string"
+            ? target
+            : await vscode.window.showInputBox({ title: "Softphone: New Message", prompt: "To: a number, a user name or a sip: address", ignoreFocusOut: true });
+        if (!to) return undefined;
+        const body =
+          typeof text === "string"
+            ? text
+            : await vscode.window.showInputBox({
+                title: `Softphone: Message to ${safeUiText(to, 80)}`,
+                ignoreFocusOut: true,
+                validateInput: (v) => (!v.trim() ? "type a message" : v.length > MAX_MESSAGE_TEXT ? `${v.length} characters; at most ${MAX_MESSAGE_TEXT}` : undefined),
+              });
+        if (body === undefined) return undefined;
+        return messages.send(to, body, options?.accountId);
+      }),
+    ),
+    messages.onDidChange(() => void updateBadge()),
+    softphone.rooms.onDidChange(() => void updateBadge()),
+    messages.onDidReceive((m) => {
+      if (sidebarVisible()) return;
+      const now = Date.now();
+      const key = `${m.accountId} ${m.peer}`;
+      if (now - (lastNotified.get(key) ?? 0) < NOTIFY_EVERY_MS) return;
+      lastNotified.set(key, now);
+      const from = safeUiText(m.peerName || m.peer, 80);
+      void vscode.window.showInformationMessage(`Softphone: message from ${from}: ${safeUiText(m.text, 160)}`, "Open").then((pick) => {
+        if (pick) void vscode.commands.executeCommand("softphone.sidebar.focus");
+      });
+    }),
+  ];
+}
