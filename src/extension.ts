@@ -13,6 +13,7 @@ import { Softphone } from "./softphone";
 import { guardWith, registerCommands } from "./ui/commands";
 import { registerRoomCommands } from "./ui/roomCommands";
 import { registerMessageCommands } from "./ui/messageCommands";
+import { readContacts } from "./ui/contactSettings";
 import { RoomStatusItem } from "./ui/roomStatus";
 import { RoomSecrets } from "./rooms/roomSecrets";
 import { confirmTransfer } from "./ui/confirmTransfer";
@@ -88,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const sidebar: SidebarViewProvider = new SidebarViewProvider(context.extensionUri, {
     state: () => buildSidebarState(softphone),
     refresh: () => sidebarPublisher.refresh(),
-    dial: (target, accountId) => softphone.dial(target, { accountId }),
+    dial: (target, accountId, video) => softphone.dial(target, { accountId, video }),
     sendRoomMessage: (text, to) => softphone.rooms.sendMessage(text, { to }).then(() => undefined),
     conversation: (accountId, peer) => softphone.messages.conversation(accountId, peer),
     sendMessage: (accountId, peer, text) => softphone.messages.send(peer, text, accountId).then(() => undefined),
@@ -113,8 +114,10 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   /** Read the accounts from `softphone.*`, recording and showing what is wrong (naming the field). */
   const readAccountSettings = () => {
     const { accounts, errors } = readAccounts();
-    softphone.setSettingsErrors(errors);
-    reportSettingsErrors(errors);
+    const contacts = readContacts();
+    softphone.setContacts(contacts.contacts);
+    softphone.setSettingsErrors([...errors, ...contacts.errors]);
+    reportSettingsErrors([...errors, ...contacts.errors]);
     return accounts;
   };
   const onState = new vscode.EventEmitter<SoftphoneState>();

@@ -3,6 +3,7 @@
 // integration tests drive it directly against the real PBX.
 import { join } from "node:path";
 import type { AccountConfig } from "./accounts/accountConfig";
+import type { Contact } from "./contacts/contactList";
 import { runCallAction } from "./calls/callActions";
 import { CallManager, type CallManagerOptions } from "./calls/callManager";
 import { RoomService } from "./rooms/roomService";
@@ -79,6 +80,7 @@ export class Softphone {
   readonly messages: MessageService;
   private readonly accounts: AccountPool;
   private _settingsErrors: string[] = [];
+  private _contacts: Contact[] = [];
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
   readonly onDidChangeState = this._onDidChangeState.event;
   private changeQueued = false;
@@ -172,6 +174,16 @@ export class Softphone {
   /** Problems found in the settings, one sentence each. */
   get settingsErrors(): readonly string[] {
     return this._settingsErrors;
+  }
+
+  /** The user's contacts (setting softphone.contacts), for pickers and the sidebar. */
+  get contacts(): readonly Contact[] {
+    return this._contacts;
+  }
+
+  setContacts(contacts: Contact[]): void {
+    this._contacts = [...contacts];
+    this.changed();
   }
 
   /** Problems found in the settings (shown to the user and reported in getState()). */

@@ -40,6 +40,10 @@ listening 8188 && fail "port 8188 is in use (another Janus?)"
 ARGS=()
 [ -e /sys/class/net/jxa ] && ARGS+=(--ice-enforce-list=jxa)
 : >"$LOGS/janus.log"
+# Room recordings land in Janus's working directory (rooms are created without a rec_dir):
+# RUN_DIR/janus-rec, where the tests look for them.
+mkdir -p "$RUN_DIR/janus-rec"
+cd "$RUN_DIR/janus-rec"
 janus -F "$CONF/janus" -C "$CONF/janus/janus.jcfg" -N -L "$LOGS/janus.log" "${ARGS[@]}" </dev/null >/dev/null 2>&1 &
 echo $! >"$RUN/janus.pid"
 for _ in $(seq 1 200); do

@@ -224,6 +224,8 @@ export interface RoomStateView {
   dialInCode?: string;
   /** The room's chat (Janus TextRoom on the same room number). */
   chat: RoomChatView;
+  /** The server is recording the room (seen by everyone in it, whoever started it). */
+  recording?: boolean;
 }
 
 /** A room's chat: who can receive messages, the conversation, what is unread. */

@@ -2,6 +2,7 @@
 // shows state the host pushes and sends user intents back. It never holds call state itself,
 // so hiding, re-showing or reloading it loses nothing: it asks for a sync when it starts.
 import type { CallAction } from "./callActions";
+import type { Contact } from "../contacts/contactList";
 import type { AccountView, CallView, ConversationView, HistoryEntry, MessageView, RoomStateView } from "./model";
 import type { Mirror } from "./rpc";
 
@@ -15,6 +16,8 @@ export interface SidebarState {
   configErrors: string[];
   /** Whether a rooms server is set up (softphone.rooms.server). */
   roomsAvailable: boolean;
+  /** The user's contacts (setting softphone.contacts). */
+  contacts: Contact[];
   /** 1:1 conversations (SIP MESSAGE), the latest first, with unread counts. */
   conversations: ConversationView[];
   /** The room we are in, with its chat; null when in none (a patch must be able to say so). */
@@ -50,7 +53,7 @@ export interface HostToSidebar {
 export interface SidebarToHost {
   requests: {
     "sidebar.ready": { params: Record<string, never>; result: SidebarState };
-    "call.dial": { params: { target: string; accountId?: string }; result: { callId?: string; error?: string } };
+    "call.dial": { params: { target: string; accountId?: string; video?: boolean }; result: { callId?: string; error?: string } };
     /** One conversation's messages (oldest first), when the view opens it or it changed. */
     "messages.conversation": { params: { accountId: string; peer: string }; result: MessageView[] };
     /** A 1:1 message; resolves with an error sentence when refused. */
@@ -69,7 +72,8 @@ export interface SidebarToHost {
     "account.actions": { accountId: string };
     "account.add": Record<string, never>;
     /** A new conversation: the host asks whom, with the palette's pickers. */
-    "messages.new": Record<string, never>;
+    "messages.new": { to?: string };
+    "contact.add": Record<string, never>;
     "messages.retry": { id: string };
     /** The conversation is shown while the view is visible: it is read. */
     "messages.read": { accountId: string; peer: string };

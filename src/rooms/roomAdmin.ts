@@ -53,8 +53,23 @@ export class RoomAdmin {
 
   async list(): Promise<RoomInfo[]> {
     const { data } = await this.janus.message(this.handle, { request: "list" });
-    const rooms = (data.list ?? []) as Array<{ room: number; description?: string; pin_required?: boolean; num_participants?: number }>;
-    return rooms.map((r) => ({ id: r.room, kind: this.kind, subject: r.description ?? String(r.room), pinRequired: r.pin_required === true, participants: r.num_participants ?? 0 }));
+    const rooms = (data.list ?? []) as Array<{ room: number; description?: string; pin_required?: boolean; num_participants?: number; record?: boolean }>;
+    return rooms.map((r) => ({
+      id: r.room,
+      kind: this.kind,
+      subject: r.description ?? String(r.room),
+      pinRequired: r.pin_required === true,
+      participants: r.num_participants ?? 0,
+      ...(r.record === true ? { recording: true } : {}),
+    }));
+  }
+
+  /**
+   * The server records the room (VideoRoom: one .mjr file per publisher and medium; AudioBridge:
+   * the mix as one .wav), in its recording folder — Janus's rec_dir, else its working directory.
+   */
+  async setRecording(room: number, secret: string, on: boolean): Promise<void> {
+    await this.request(room, { request: "enable_recording", room, secret, record: on });
   }
 
   async kick(room: number, secret: string, participant: number): Promise<void> {

@@ -14,6 +14,8 @@ export interface RoomInfo {
   subject: string;
   pinRequired: boolean;
   participants: number;
+  /** The server is recording the room (Janus's list says so to everyone who asks). */
+  recording?: boolean;
 }
 
 export interface Participant {

@@ -55,8 +55,15 @@ interface Current {
   muted: boolean;
   subscriptions: Map<number, { sub: RoomSubscription; sessionId: string }>;
   chat: RoomChat;
+  /** Whether the server records the room, as its list said at the last look. */
+  recording: boolean;
+  /** Looks at the room list every few seconds (recording on or off, by whoever). */
+  watchRoom?: ReturnType<typeof setInterval>;
   unwatch: () => void;
 }
+
+/** How often the room's listing is read while we are in it (its recording state). */
+const ROOM_WATCH_MS = 3000;
 
 export class RoomService {
   private janus: JanusConnection | undefined;
@@ -90,6 +97,7 @@ export class RoomService {
       muted: c.muted,
       ...(c.kind === "audio" && dialInCode(c.room) ? { dialInCode: dialInCode(c.room) } : {}),
       chat: c.chat.view(),
+      ...(c.recording ? { recording: true } : {}),
     };
   }
 
@@ -119,6 +127,26 @@ export class RoomService {
   async kick(room: number, secret: string, memberId: number, kind?: RoomKind): Promise<void> {
     await (await this.management())[kind ?? (await this.kindOf(room))].kick(room, secret, memberId);
     await kickFromChat(await this.connection(), room, secret, String(memberId));
+  }
+
+  /** Start or stop the server's recording of the room we are in (needs the room's secret). */
+  async setRecording(secret: string, on: boolean): Promise<void> {
+    const c = this.current;
+    if (!c) throw new Error("you are not in a room");
+    await (await this.management())[c.kind].setRecording(c.room, secret, on);
+    c.recording = on;
+    this._onDidChange.fire();
+  }
+
+  /** The room's listing again: whether it is being recorded (anyone with its secret may switch it). */
+  private async refreshListing(c: Current): Promise<void> {
+    if (this.current !== c) return;
+    const listed = await (await this.management().catch(() => undefined))?.[c.kind].list().catch(() => undefined);
+    const room = listed?.find((r) => r.id === c.room);
+    const recording = room?.recording === true;
+    if (!room || this.current !== c || recording === c.recording) return;
+    c.recording = recording;
+    this._onDidChange.fire();
   }
 
   /** A message to everyone in the room, or a whisper `to` one member (id or name). */
@@ -166,9 +194,12 @@ export class RoomService {
       chat: new RoomChat(() => {
         if (this.current === current) this._onDidChange.fire();
       }),
+      recording: listed?.recording === true,
       unwatch: () => undefined,
     };
     this.current = current;
+    current.watchRoom = setInterval(() => void this.refreshListing(current), ROOM_WATCH_MS);
+    current.watchRoom.unref?.();
     current.unwatch = member.onEvent((e) => {
       if (this.current !== current) return;
       if (e.kind === "publishing" && current.kind === "video") void this.subscribe(current, e.participant.id);
@@ -309,6 +340,7 @@ export class RoomService {
 
   private async dropCurrent(c: Current): Promise<void> {
     if (this.current === c) this.current = undefined;
+    clearInterval(c.watchRoom);
     c.unwatch();
     await c.chat.close();
     for (const feed of [...c.subscriptions.keys()]) await this.unsubscribe(c, feed);

@@ -14,6 +14,7 @@ import { DTMF_HINT, DTMF_TONES } from "../calls/dtmf";
 import type { CallAction } from "../protocol/callActions";
 import type { CallView } from "../protocol/model";
 import { messageOf } from "../util/text";
+import { contactItems } from "./contactItems";
 
 interface Deps {
   softphone: Softphone;
@@ -158,19 +159,24 @@ function asId(callId: unknown): string | undefined {
 /** Quick pick for a number: recent targets offered, anything typed accepted as is. */
 async function pickDialTarget(softphone: Softphone, what = "Dial"): Promise<string | undefined> {
   const recent = await softphone.recentTargets(15).catch(() => [] as string[]);
-  const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { target: string }>();
   qp.title = `Softphone: ${what}`;
   qp.placeholder = "Number, user name or sip: address";
-  const recentItems = recent.map((uri) => ({ label: uri.replace(/^sips?:/, ""), description: "recent", detail: undefined }));
-  qp.items = recentItems;
+  // Contacts first (their name shows, their address is dialled), then recent targets.
+  const offered: Array<vscode.QuickPickItem & { target: string }> = [
+    ...contactItems(softphone.contacts),
+    ...recent.map((uri) => ({ label: uri.replace(/^sips?:/, ""), description: "recent", target: uri.replace(/^sips?:/, "") })),
+  ];
+  qp.items = offered;
+  qp.matchOnDescription = true;
   qp.onDidChangeValue((value) => {
     const typed = value.trim();
-    qp.items = typed ? [{ label: typed, description: "call" }, ...recentItems.filter((i) => i.label !== typed)] : recentItems;
+    qp.items = typed ? [{ label: typed, description: "call", target: typed }, ...offered.filter((i) => i.label !== typed)] : offered;
     if (typed) qp.activeItems = [qp.items[0]];
   });
   return new Promise((resolve) => {
     qp.onDidAccept(() => {
-      const chosen = qp.activeItems[0]?.label ?? qp.value.trim();
+      const chosen = (qp.activeItems[0] as { target?: string } | undefined)?.target ?? qp.value.trim();
       resolve(chosen || undefined);
       qp.hide();
     });

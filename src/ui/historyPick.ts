@@ -39,11 +39,11 @@ export async function showHistory(softphone: Softphone): Promise<string | undefi
   );
   if (!pick) return;
   const recording = pick.entry.recording;
-  if (recording) {
-    const what = await vscode.window.showQuickPick(["Redial", "Open Recording", "Reveal Recording in the File Manager"], { title: `Softphone: ${safeUiText(partyLabel(pick.entry.remote))}` });
-    if (what === "Open Recording") return void (await vscode.env.openExternal(vscode.Uri.file(recording)));
-    if (what === "Reveal Recording in the File Manager") return void (await vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(recording)));
-    if (what !== "Redial") return;
-  }
+  const choices = ["Redial", "Save as Contact…", ...(recording ? ["Open Recording", "Reveal Recording in the File Manager"] : [])];
+  const what = await vscode.window.showQuickPick(choices, { title: `Softphone: ${safeUiText(partyLabel(pick.entry.remote))}` });
+  if (what === "Save as Contact…") return void (await vscode.commands.executeCommand("softphone.addContact", undefined, pick.entry.remote.uri, pick.entry.remote.displayName));
+  if (recording && what === "Open Recording") return void (await vscode.env.openExternal(vscode.Uri.file(recording)));
+  if (recording && what === "Reveal Recording in the File Manager") return void (await vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(recording)));
+  if (what !== "Redial") return;
   return softphone.redial(pick.entry);
 }

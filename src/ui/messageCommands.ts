@@ -6,6 +6,8 @@ import * as vscode from "vscode";
 import { safeUiText } from "../calls/remoteParty";
 import { MAX_MESSAGE_TEXT } from "../messages/messageService";
 import type { Softphone } from "../softphone";
+import { MAX_CONTACT_NAME, parseContacts } from "../contacts/contactList";
+import { saveContact } from "./contactSettings";
 
 interface Deps {
   softphone: Softphone;
@@ -46,6 +48,32 @@ export function registerMessageCommands({ softphone, guarded, sidebarVisible, sh
               });
         if (body === undefined) return undefined;
         return messages.send(to, body, options?.accountId);
+      }),
+    ),
+    // A contact: (name, address, suggested name) — what is not given is asked; saved in the user's settings.
+    vscode.commands.registerCommand(
+      "softphone.addContact",
+      guarded(async (name?: unknown, address?: unknown, suggestedName?: unknown) => {
+        const where =
+          typeof address === "string" && address.trim()
+            ? address.trim()
+            : await vscode.window.showInputBox({ title: "Softphone: Add Contact", prompt: "Address: a number, a user name or a sip: address", ignoreFocusOut: true });
+        if (!where) return undefined;
+        const who =
+          typeof name === "string" && name.trim()
+            ? name.trim()
+            : await vscode.window.showInputBox({
+                title: "Softphone: Add Contact",
+                prompt: `Name for ${safeUiText(where, 80)}`,
+                value: typeof suggestedName === "string" ? safeUiText(suggestedName, MAX_CONTACT_NAME) : "",
+                ignoreFocusOut: true,
+                validateInput: (v) => (v.trim() && v.trim().length <= MAX_CONTACT_NAME ? undefined : `1 to ${MAX_CONTACT_NAME} characters`),
+              });
+        if (!who) return undefined;
+        const problems = parseContacts([{ name: who, address: where }]).errors;
+        if (problems.length) throw new Error(problems[0].replace(/^softphone\.contacts\[0\]/, "contact"));
+        await saveContact({ name: who.trim(), address: where });
+        return { name: who.trim(), address: where };
       }),
     ),
     messages.onDidChange(() => void updateBadge()),

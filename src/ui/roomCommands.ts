@@ -145,6 +145,18 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
       if (typed === undefined) return undefined;
       return rooms.sendMessage(typed, { to: pick.id });
     })),
+    // The server records the room (files in its recording folder); rooms created here only, as it needs their secret.
+    ...(["start", "stop"] as const).map((which) =>
+      reg(`softphone.${which}RoomRecording`, guarded(async () => {
+        const url = serverUrl();
+        const room = rooms.view();
+        if (!room) throw new Error("you are not in a room");
+        const secret = await secrets.get(url, room.id);
+        if (!secret) throw new Error(`room ${room.id} was not created here: recording it needs its secret`);
+        await rooms.setRecording(secret, which === "start");
+        return which === "start";
+      })),
+    ),
     reg("softphone.leaveRoom", guarded(async () => {
       await rooms.leave();
     })),

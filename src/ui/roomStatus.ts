@@ -25,8 +25,8 @@ export class RoomStatusItem implements vscode.Disposable {
     }
     const people = room.others.length + 1;
     const subject = safeUiText(room.subject, 40);
-    this.item.text = `$(organization) in room ${subject} · ${people} ${people === 1 ? "person" : "people"}${room.muted ? " $(mute)" : ""}`;
-    this.item.tooltip = `Softphone: in room "${safeUiText(room.subject, 128)}" (number ${room.id})${room.muted ? "\nYou are muted" : ""}\nClick to ${room.muted ? "unmute" : "mute"}; "Softphone: Leave Room" to leave`;
+    this.item.text = `$(organization) in room ${subject} · ${people} ${people === 1 ? "person" : "people"}${room.muted ? " $(mute)" : ""}${room.recording ? " $(record) REC" : ""}`;
+    this.item.tooltip = `Softphone: in room "${safeUiText(room.subject, 128)}" (number ${room.id})${room.muted ? "\nYou are muted" : ""}${room.recording ? "\nThe room is being recorded" : ""}\nClick to ${room.muted ? "unmute" : "mute"}; "Softphone: Leave Room" to leave`;
     this.item.show();
   }
 

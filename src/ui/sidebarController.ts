@@ -30,7 +30,8 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
     "call.transferPick": guard((p) => vscode.commands.executeCommand("softphone.transfer", str(p?.callId))),
     "account.actions": guard((p) => vscode.commands.executeCommand("softphone.accountActions", str(p?.accountId))),
     "account.add": guard(() => vscode.commands.executeCommand("softphone.addAccount")),
-    "messages.new": guard(() => vscode.commands.executeCommand("softphone.sendMessage")),
+    "messages.new": guard((p) => vscode.commands.executeCommand("softphone.sendMessage", str(p?.to))),
+    "contact.add": guard(() => vscode.commands.executeCommand("softphone.addContact")),
     "messages.retry": guard((p) => softphone.messages.retry(String(str(p?.id)))),
     "messages.read": guard((p) => {
       const accountId = str(p?.accountId);

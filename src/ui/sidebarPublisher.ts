@@ -10,7 +10,7 @@ const RECENT_TARGETS = 10;
 const CONVERSATIONS_SHOWN = 50;
 
 /** Accounts, calls and the call window: cheap, from memory, changing often. */
-function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors" | "roomsAvailable" | "room"> {
+function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors" | "roomsAvailable" | "room" | "contacts"> {
   const room = softphone.rooms.view();
   return {
     accounts: softphone.accountViews(),
@@ -18,6 +18,7 @@ function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls
     callWindowConnected: softphone.callWindowConnected,
     configErrors: [...softphone.settingsErrors],
     roomsAvailable: softphone.roomsAvailable,
+    contacts: [...softphone.contacts],
     room: room ?? null,
   };
 }

@@ -16,7 +16,7 @@ export interface SidebarHandlers {
   state(): Promise<SidebarState>;
   /** Ask for a push (the view became visible again and may have missed some). */
   refresh(): void;
-  dial(target: string, accountId?: string): Promise<string>;
+  dial(target: string, accountId?: string, video?: boolean): Promise<string>;
   sendRoomMessage(text: string, to?: string): Promise<void>;
   conversation(accountId: string, peer: string): Promise<MessageView[]>;
   sendMessage(accountId: string, peer: string, text: string): Promise<void>;
@@ -47,9 +47,9 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
     const rpc = new RpcEndpoint<HostSidebarChannel>((e: Envelope) => void webview.postMessage(e));
     this.rpc = rpc;
     rpc.handle("sidebar.ready", () => this.handlers.state());
-    rpc.handle("call.dial", async ({ target, accountId }) => {
+    rpc.handle("call.dial", async ({ target, accountId, video }) => {
       try {
-        return { callId: await this.handlers.dial(String(target ?? ""), typeof accountId === "string" ? accountId : undefined) };
+        return { callId: await this.handlers.dial(String(target ?? ""), typeof accountId === "string" ? accountId : undefined, video === true) };
       } catch (err) {
         return { error: messageOf(err) };
       }

@@ -57,6 +57,7 @@ function normalize(raw: unknown): SidebarState {
     callWindowConnected: !!s.callWindowConnected,
     configErrors: arr<unknown>(s.configErrors).map(String),
     conversations: arr(s.conversations),
+    contacts: arr(s.contacts),
     roomsAvailable: s.roomsAvailable === true,
     room: s.room && typeof s.room === "object" ? s.room : null,
   };
@@ -102,9 +103,9 @@ export async function start(): Promise<void> {
 }
 
 /** Dial; resolves to an error sentence when the host refused (never throws). */
-export async function dial(target: string, accountId?: string): Promise<{ callId?: string; error?: string }> {
+export async function dial(target: string, accountId?: string, video?: boolean): Promise<{ callId?: string; error?: string }> {
   try {
-    const res = await rpc.request("call.dial", accountId ? { target, accountId } : { target });
+    const res = await rpc.request("call.dial", { target, ...(accountId ? { accountId } : {}), ...(video ? { video } : {}) });
     return res && typeof res === "object" ? res : {};
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };

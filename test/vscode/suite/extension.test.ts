@@ -156,6 +156,19 @@ describe("Softphone extension in real VS Code", function () {
     }
   });
 
+  it("contacts: Add Contact with arguments writes the user's settings; a bad address is refused with the reason; a broken entry in settings is reported, the others kept", async () => {
+    try {
+      assert.deepEqual(await vscode.commands.executeCommand("softphone.addContact", "Support Desk", "sip:desk@example.com"), { name: "Support Desk", address: "sip:desk@example.com" });
+      await vscode.commands.executeCommand("softphone.addContact", "Bob", "bob");
+      assert.deepEqual(config().get("contacts"), [{ name: "Bob", address: "bob" }, { name: "Support Desk", address: "sip:desk@example.com" }]);
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand("softphone.addContact", "Broken", "sip:@@")), /contact\.address: "sip:@@" is not a valid sip: address/);
+      await config().update("contacts", [{ name: "Ok", address: "200" }, { name: "No address" }], vscode.ConfigurationTarget.Global);
+      await waitFor("the broken entry to be reported", () => api.getState().settingsErrors.some((e) => e.startsWith("softphone.contacts[1].address")), 10000);
+    } finally {
+      await config().update("contacts", undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it("with the Integrated Browser available, the call window opens there (desktop-only command: stand-in)", async () => {
     // MOCK: `workbench.action.browser.open` exists only in desktop VS Code, not in code-server.
     // This stand-in records the URL it is given, as the real Integrated Browser would receive it.
