@@ -57,11 +57,21 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const activationStart = performance.now();
   let readyMs: number | undefined;
   const channel = vscode.window.createOutputChannel("Softphone", { log: true });
+  // VS Code may close the channel while we shut down (deactivate races the disposal of our
+  // subscriptions), and a closed channel throws: a log line must never cost the un-REGISTER or
+  // the BYE that shutdown is sending. Lines that can no longer be written are dropped.
+  const safely = (write: (m: string) => void) => (m: string) => {
+    try {
+      write(m);
+    } catch {
+      /* the channel is closed: nothing to write to */
+    }
+  };
   const log: Logger = {
-    trace: (m) => channel.trace(m),
-    info: (m) => channel.info(m),
-    warn: (m) => channel.warn(m),
-    error: (m) => channel.error(m),
+    trace: safely((m) => channel.trace(m)),
+    info: safely((m) => channel.info(m)),
+    warn: safely((m) => channel.warn(m)),
+    error: safely((m) => channel.error(m)),
   };
   const passwords = new PasswordStore(context.secrets);
   const webviewDir = vscode.Uri.joinPath(context.extensionUri, "dist", "webview").fsPath;

@@ -324,12 +324,18 @@ export class Softphone {
     return this.dial(entry.remote.uri, { accountId: this.account(entry.accountId) ? entry.accountId : undefined });
   }
 
+  /**
+   * Shutdown (the window closes, the extension host stops): what others would otherwise keep —
+   * calls (BYE) and registrations (un-REGISTER) — goes first and beside everything else, since
+   * VS Code gives deactivation only a few seconds; rooms and recordings close alongside. Every
+   * step is bounded inside.
+   */
   async dispose(): Promise<void> {
-    await this.dialIn.dispose();
-    await this.rooms.dispose();
-    await this.calls.dispose();
-    await this.recordings.closeAll();
-    await this.accounts.dispose();
+    const sip = (async () => {
+      await Promise.all([this.calls.dispose().catch(() => undefined), this.dialIn.dispose().catch(() => undefined)]);
+      await this.accounts.dispose();
+    })();
+    await Promise.all([sip, this.rooms.dispose().catch(() => undefined), this.recordings.closeAll().catch(() => undefined)]);
     this.media.dispose();
     this.server.dispose();
     this._onDidChangeState.dispose();

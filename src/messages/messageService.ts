@@ -15,7 +15,8 @@ import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
 import { MAX_CHAT_TEXT } from "../rooms/chatLimits";
 import type { MessageStore } from "./messageStore";
-import type { StoredMessage } from "./messageJournal";
+import { conversationKey, type StoredMessage } from "./messageJournal";
+import { IS_COMPOSING_TYPE, isComposingBody, readIsComposing } from "./isComposing";
 
 /** What one message may carry when we send it (as the reference SDK); longer is refused, not cut. */
 export const MAX_MESSAGE_TEXT = MAX_CHAT_TEXT;
@@ -36,6 +37,10 @@ export function addressOfRecord(uri: URI): string {
 
 export class MessageService {
   private readonly inFlight = new Set<string>();
+  /** Conversations whose other party is typing, each with the timer that ends it. */
+  private readonly composing = new Map<string, ReturnType<typeof setTimeout>>();
+  /** When we last told a conversation we are typing. */
+  private readonly lastTyping = new Map<string, number>();
   private readonly _onDidReceive = new Emitter<MessageView>();
   /** A message arrived (already stored). */
   readonly onDidReceive = this._onDidReceive.event;
@@ -52,8 +57,12 @@ export class MessageService {
     const request = message.request;
     const type = (request.getHeader("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
     const reply = (statusCode: number, extraHeaders?: string[]) => message.reject({ statusCode, extraHeaders }).catch(() => undefined);
-    // RFC 3994 is-composing: acknowledged, not stored (it is not a message).
-    if (type === "application/im-iscomposing+xml") return void (await message.accept().catch(() => undefined));
+    // RFC 3994 is-composing: shown for a while, acknowledged, never stored (it is not a message).
+    if (type === IS_COMPOSING_TYPE) {
+      const notice = readIsComposing(request.body ?? "");
+      if (notice) this.setComposing(conversationKey(account.id, addressOfRecord(request.from.uri)), notice.active ? notice.seconds : 0);
+      return void (await message.accept().catch(() => undefined));
+    }
     if (type !== "text/plain") return reply(415, ["Accept: text/plain"]);
     const body = request.body ?? "";
     if (Buffer.byteLength(body, "utf8") > MAX_INCOMING_BYTES) return reply(413);
@@ -77,6 +86,7 @@ export class MessageService {
       return reply(500);
     }
     await message.accept().catch((err) => this.options.log.warn(`messages: the 200 OK could not be sent: ${messageOf(err)}`));
+    this.setComposing(conversationKey(account.id, stored.peer), 0); // the message they were typing is here
     this._onDidReceive.fire({ ...stored, state: "received" });
   }
 
@@ -107,7 +117,40 @@ export class MessageService {
   }
 
   async conversations(): Promise<ConversationView[]> {
-    return (await this.options.store.conversations()).map((c) => ({ ...c, last: this.withFlight(c.last) }));
+    return (await this.options.store.conversations()).map((c) => ({
+      ...c,
+      last: this.withFlight(c.last),
+      ...(this.composing.has(conversationKey(c.accountId, c.peer)) ? { composing: true } : {}),
+    }));
+  }
+
+  /** Tell `peer` we are typing (RFC 3994), at most once per 10 s per conversation; never stored, failures ignored. */
+  typing(accountId: string, peer: string): void {
+    const key = conversationKey(accountId, peer);
+    const now = Date.now();
+    if (now - (this.lastTyping.get(key) ?? 0) < 10_000) return;
+    this.lastTyping.set(key, now);
+    const account = this.options.account(accountId);
+    const uri = UserAgent.makeURI(peer);
+    if (!account?.connected || !uri) return;
+    void new Messager(account.ua, uri, isComposingBody(true), IS_COMPOSING_TYPE).message().catch(() => undefined);
+  }
+
+  /** Whether `peer` is typing to `accountId` (tests). */
+  isComposing(accountId: string, peer: string): boolean {
+    return this.composing.has(conversationKey(accountId, peer));
+  }
+
+  /** "Typing" for `seconds` (0: not any more). */
+  private setComposing(key: string, seconds: number): void {
+    clearTimeout(this.composing.get(key));
+    const was = this.composing.delete(key);
+    if (seconds > 0) {
+      const timer = setTimeout(() => this.composing.delete(key) && this._onDidChange.fire(), seconds * 1000);
+      timer.unref?.();
+      this.composing.set(key, timer);
+    }
+    if (was || seconds > 0) this._onDidChange.fire();
   }
 
   /** A conversation's newest `limit` messages, oldest first. */

@@ -182,6 +182,8 @@ export interface ConversationView {
   peerName?: string;
   last: MessageView;
   unread: number;
+  /** The other party is typing (RFC 3994 is-composing). */
+  composing?: boolean;
 }
 
 /** The JSON returned by `softphone.getState` and `api.getState()`. */

@@ -75,6 +75,8 @@ export interface SidebarToHost {
     "messages.new": { to?: string };
     "contact.add": Record<string, never>;
     "messages.retry": { id: string };
+    /** The user is typing in a conversation (the host tells the other party, throttled). */
+    "messages.typing": { accountId: string; peer: string };
     /** The conversation is shown while the view is visible: it is read. */
     "messages.read": { accountId: string; peer: string };
     /** Join or create a room (the host asks which, with the palette's pickers). */

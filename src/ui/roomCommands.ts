@@ -157,6 +157,25 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
         return which === "start";
       })),
     ),
+    // Remove someone from the room we are in (rooms created here: it needs the secret); they are told.
+    reg("softphone.kick", guarded(async (memberId?: unknown) => {
+      const url = serverUrl();
+      const room = rooms.view();
+      if (!room) throw new Error("you are not in a room");
+      const secret = await secrets.get(url, room.id);
+      if (!secret) throw new Error(`room ${room.id} was not created here: removing someone needs its secret`);
+      let id = typeof memberId === "number" ? memberId : undefined;
+      if (id === undefined) {
+        const pick = await vscode.window.showQuickPick(
+          room.others.map((p) => ({ label: `$(person) ${safeUiText(p.display || `member ${p.id}`, MAX_DISPLAY_NAME)}`, description: `member ${p.id}`, id: p.id })),
+          { title: `Softphone: Remove from "${safeUiText(room.subject, MAX_SUBJECT)}"`, placeHolder: room.others.length ? "Who?" : "Nobody else is in the room" },
+        );
+        if (!pick) return undefined;
+        id = pick.id;
+      }
+      await rooms.kick(room.id, secret, id, room.kind);
+      return id;
+    })),
     reg("softphone.leaveRoom", guarded(async () => {
       await rooms.leave();
     })),

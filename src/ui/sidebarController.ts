@@ -33,6 +33,11 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
     "messages.new": guard((p) => vscode.commands.executeCommand("softphone.sendMessage", str(p?.to))),
     "contact.add": guard(() => vscode.commands.executeCommand("softphone.addContact")),
     "messages.retry": guard((p) => softphone.messages.retry(String(str(p?.id)))),
+    "messages.typing": guard((p) => {
+      const accountId = str(p?.accountId);
+      const peer = str(p?.peer);
+      if (accountId && peer) softphone.messages.typing(accountId, peer);
+    }),
     "messages.read": guard((p) => {
       const accountId = str(p?.accountId);
       const peer = str(p?.peer);

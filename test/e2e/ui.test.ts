@@ -449,4 +449,20 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await reply.locator('[data-testid=message-state]', { hasText: "failed" }).waitFor({ timeout: 40000 });
     await reply.locator("[data-testid=message-retry]").waitFor({ timeout: 2000 });
   });
+
+  // Last: the window reloads (a new extension host; the old one is shut down).
+  it("reloading the window shuts its extension host down cleanly: the old host's contacts leave the registrar, so Kamailio holds one per account", async () => {
+    /** alice's and carol's bindings in Kamailio's location table (kamcmd ul.lookup lists each Contact). */
+    const bindings = (user: string) => {
+      const out = execFileSync("kamcmd", ["-s", `unix:${join(pbx.runDir, "run/kamailio_ctl")}`, "ul.lookup", "location", user], { encoding: "utf8" });
+      return (out.match(/^\s*Contact: /gm) ?? []).length;
+    };
+    await waitFor("alice and carol registered once", () => bindings("alice") === 1 && bindings("carol") === 1, 15000, 200);
+    await harness.runCommand(page, "Developer: Reload Window");
+    // The new host registers anew (a new Contact); the old one's must be gone, not left to expire.
+    await page.locator("#workbench\\.parts\\.statusbar .statusbar-item:has(.codicon-pass-filled)", { hasText: "alice" }).waitFor({ timeout: 60000 });
+    await waitFor("carol registered again", () => bindings("carol") >= 1, 20000, 200);
+    await sleep(1500);
+    assert.deepEqual({ alice: bindings("alice"), carol: bindings("carol") }, { alice: 1, carol: 1 }, "one contact per account: the old host unregistered its own");
+  });
 });

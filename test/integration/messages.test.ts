@@ -66,6 +66,15 @@ describe("1:1 messages over SIP MESSAGE (alice, bob, carol; sipp as an outside c
     assert.equal((await phone().messages.conversations()).find((c) => c.accountId === "bob" && c.peer === aor("alice"))!.unread, 0);
   });
 
+  it("is-composing (RFC 3994): alice typing shows at bob until her message arrives; the notice is not stored", async () => {
+    phone().messages.typing("alice", aor("bob"));
+    await waitFor("bob to see alice typing", () => phone().messages.isComposing("bob", aor("alice")), 10000, 100);
+    assert.equal((await phone().messages.conversations()).find((c) => c.accountId === "bob" && c.peer === aor("alice"))?.composing, true);
+    const before = (await conversation("bob", aor("alice"))).length;
+    await phone().messages.send("bob", "done typing", "alice");
+    await waitFor("the message to arrive and the typing to end", async () => !phone().messages.isComposing("bob", aor("alice")) && (await conversation("bob", aor("alice"))).length === before + 1, 10000, 100);
+  });
+
   it("a message from an outside SIP client (sipp) is stored before the 200 OK and survives a restart; hostile text is kept as it was", async () => {
     const received: string[] = [];
     const sub = phone().messages.onDidReceive((m) => received.push(m.text));

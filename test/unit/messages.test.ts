@@ -9,6 +9,7 @@ import { UserAgent, type Message } from "sip.js";
 import { conversationsOf, foldMessages, keptMessageLines, parseMessageJournal, parseMessageRecord, formatMessageRecord, type MessageRecord } from "../../src/messages/messageJournal";
 import { addressOfRecord, MessageService } from "../../src/messages/messageService";
 import { MessageStore } from "../../src/messages/messageStore";
+import { isComposingBody, readIsComposing } from "../../src/messages/isComposing";
 import type { SipAccount } from "../../src/sip/sipAccount";
 
 const msg = (id: string, direction: "in" | "out", at: number, peer = "sip:bob@example.com", text = `text ${id}`): MessageRecord => ({ op: "msg", m: { id, accountId: "alice", peer, direction, text, at } });
@@ -112,5 +113,19 @@ describe("MessageStore and incoming MESSAGEs", () => {
   it("names a peer by scheme, user and host only", () => {
     assert.equal(addressOfRecord(UserAgent.makeURI("sip:Bob@PBX.example:5060;transport=tcp")!), "sip:Bob@pbx.example");
     assert.equal(addressOfRecord(UserAgent.makeURI("sips:carol@pbx.example")!), "sips:carol@pbx.example");
+  });
+});
+
+describe("is-composing notices (RFC 3994)", () => {
+  it("reads what we write, and a refresh caps how long typing lasts", () => {
+    assert.deepEqual(readIsComposing(isComposingBody(true, 60)), { active: true, seconds: 60 });
+    assert.equal(readIsComposing(isComposingBody(false))?.active, false);
+    assert.equal(readIsComposing('<isComposing><state>active</state><refresh>99999</refresh></isComposing>')?.seconds, 120);
+  });
+
+  it("ignores what is not a notice", () => {
+    assert.equal(readIsComposing("hello"), undefined);
+    assert.equal(readIsComposing("<isComposing><state>sleeping</state></isComposing>"), undefined);
+    assert.equal(readIsComposing(`<isComposing>${"x".repeat(5000)}<state>active</state></isComposing>`), undefined);
   });
 });

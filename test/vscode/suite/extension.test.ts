@@ -148,6 +148,11 @@ describe("Softphone extension in real VS Code", function () {
       assert.equal(api.getState().room?.muted, true);
       await vscode.commands.executeCommand("softphone.leaveRoom");
       assert.equal(api.getState().room, undefined);
+      // softphone.kick with a member id: here our own, so we are the one removed (and told).
+      await vscode.commands.executeCommand("softphone.joinRoom", id, { pin: "135790", displayName: "Tester", video: false });
+      const me = (await waitFor("in the room again", () => api.getState().room, 10000)).memberId;
+      assert.equal(await vscode.commands.executeCommand("softphone.kick", me), me);
+      await waitFor("removed from the room", () => api.getState().room === undefined, 10000);
       await vscode.commands.executeCommand("softphone.destroyRoom", id);
       // Destroyed, and its secret forgotten: a second close has nothing to close with.
       await assert.rejects(Promise.resolve(vscode.commands.executeCommand("softphone.destroyRoom", id)), /secret is unknown/);
