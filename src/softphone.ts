@@ -7,6 +7,7 @@ import type { Contact } from "./contacts/contactList";
 import { runCallAction } from "./calls/callActions";
 import { CallManager, type CallManagerOptions } from "./calls/callManager";
 import { RoomService } from "./rooms/roomService";
+import { runRoomAction } from "./rooms/roomActions";
 import { DialInService } from "./rooms/dialIn/dialInService";
 import { MessageService } from "./messages/messageService";
 import { MessageStore } from "./messages/messageStore";
@@ -94,6 +95,7 @@ export class Softphone {
       log: options.log,
       openWindow: options.openWindow,
       calls: () => this.calls.views(),
+      room: () => this.rooms.view() ?? null,
       iceServersFor: (owner) => {
         if (owner.kind !== "call") return []; // rooms: the Janus server answers with its own candidates
         const call = this.calls.get(owner.callId);
@@ -134,7 +136,10 @@ export class Softphone {
     });
     this.messages = new MessageService({ store: new MessageStore(options.historyDir), account: (id) => this.account(id), log: options.log });
     this.rooms = new RoomService({ server: () => options.settings().roomsServer, media: this.media, log: options.log });
-    this.rooms.onDidChange(() => this.changed());
+    this.rooms.onDidChange(() => {
+      this.media.pushRoom(this.rooms.view() ?? null);
+      this.changed();
+    });
     this.dialIn = new DialInService({
       rooms: { available: () => this.roomsAvailable, list: () => this.rooms.list(), joinByPhone: (room, o) => this.rooms.joinByPhone(room, o) },
       log: options.log,
@@ -158,6 +163,9 @@ export class Softphone {
     this.media.onDidChangeConnection(() => this.changed());
     this.media.onCallAction((action) => {
       runCallAction(this.calls, action).catch((err) => options.log.warn(`call window action: ${messageOf(err)}`));
+    });
+    this.media.onRoomAction((action) => {
+      this.roomAct(action).catch((err) => this.rooms.report(`Room: ${messageOf(err)}`));
     });
   }
 
@@ -245,6 +253,11 @@ export class Softphone {
   /** Any call action, checked (it may come from a webview): the one action table. */
   act(action: unknown): Promise<void> {
     return runCallAction(this.calls, action);
+  }
+
+  /** Any room action, checked (it may come from a webview or the call window): the room action table. */
+  roomAct(action: unknown): Promise<void> {
+    return runRoomAction(this.rooms, action);
   }
 
   /** Transfer a call (see CallManager.transfer); resolves with the attempt. */

@@ -18,7 +18,7 @@ import {
   type Negotiated,
 } from "../protocol/callWindow";
 import { isDeviceKind, memoryDeviceStore, parseDevice, parseDeviceList, sanitizeChoices, type DeviceChoiceStore } from "./devices";
-import type { CallView } from "../protocol/model";
+import type { CallView, RoomStateView } from "../protocol/model";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
@@ -36,6 +36,8 @@ export interface MediaEngineOptions {
   openWindow: (localUrl: string) => Promise<void>;
   /** Current calls, sent to a window when it (re)connects. */
   calls: () => CallView[];
+  /** The room we are in (null: none), sent with the calls. */
+  room?: () => RoomStateView | null;
   iceServersFor: (owner: MediaOwner) => IceServer[];
   /** How long a dropped window may take to reconnect before its calls are ended. */
   reconnectGraceMs?: number;
@@ -77,6 +79,9 @@ export class MediaEngine implements MediaPort {
   private readonly _onCallAction = new Emitter<unknown>();
   /** A call action the user took in the window, as received: validate before use (runCallAction does). */
   readonly onCallAction = this._onCallAction.event;
+  private readonly _onRoomAction = new Emitter<unknown>();
+  /** A room action taken in the window, as received: validate before use (runRoomAction does). */
+  readonly onRoomAction = this._onRoomAction.event;
   private readonly _onError = new Emitter<{ session?: MediaSessionRef; message: string }>();
   readonly onError = this._onError.event;
   private devices: DeviceInfo[] = [];
@@ -184,6 +189,10 @@ export class MediaEngine implements MediaPort {
 
   pushCalls(calls: CallView[]): void {
     this.active?.rpc.notify("calls.changed", { calls });
+  }
+
+  pushRoom(room: RoomStateView | null): void {
+    this.active?.rpc.notify("room.changed", { room });
   }
 
   /** Ring in the call window when one is connected, else through the fallback ringer. */
@@ -346,7 +355,7 @@ export class MediaEngine implements MediaPort {
           rpc.notify("window.superseded", { reason: "another call window holds the active calls" });
           ws.close(4000, "superseded");
         }, 0);
-        return { calls: this.options.calls() };
+        return { calls: this.options.calls(), room: this.options.room?.() ?? null };
       }
       if (current && current !== conn) {
         current.rpc.notify("window.superseded", { reason: "a newer call window was opened" });
@@ -355,11 +364,12 @@ export class MediaEngine implements MediaPort {
       helloDone = true;
       conn.sessionIds = held;
       this.activate(conn);
-      return { calls: this.options.calls() };
+      return { calls: this.options.calls(), room: this.options.room?.() ?? null };
     });
     // Only the active window, after its hello, speaks for the calls; others are ignored.
     const live = () => helloDone && this.active === conn;
     rpc.on("call.action", (action) => live() && this._onCallAction.fire(action));
+    rpc.on("room.action", (action) => live() && this._onRoomAction.fire(action));
     rpc.on("media.stats", (s) => {
       // Only for sessions this host gave the page: page-supplied ids are not stored.
       if (!live() || !s || typeof s !== "object" || typeof s.sessionId !== "string" || !this.sessions.has(s.sessionId)) return;

@@ -1,7 +1,8 @@
 // Host ↔ call window protocol (over the WebSocket served by src/media/callWindowServer.ts).
 // The call window owns all media: microphone, RTCPeerConnections, playback, stats.
 import type { CallAction } from "./callActions";
-import type { CallView } from "./model";
+import type { CallView, RoomStateView } from "./model";
+import type { RoomAction } from "./roomActions";
 import type { MediaQuality } from "./quality";
 import type { Mirror } from "./rpc";
 
@@ -12,7 +13,21 @@ export const CALL_WINDOW_PROTOCOL_VERSION = 2;
  * has one session (its id is the call's id); a room has one for what we publish and one per
  * publisher we subscribe to (`feed`: the publisher's id in the room).
  */
-export type MediaOwner = { kind: "call"; callId: string } | { kind: "room"; roomId: number; feed: "publish" | "chat" | number; display?: string };
+export type MediaOwner = { kind: "call"; callId: string } | { kind: "room"; roomId: number; feed: "publish" | "screen" | "chat" | number; display?: string };
+
+/**
+ * The media session id of one of a room's sessions: what we publish, our screen share, its
+ * chat, or our subscription to a publisher (`feed`: their member id). Both sides derive it, so
+ * the call window can put each feed in the tile of its member.
+ */
+export function roomSessionId(roomId: number, feed: "publish" | "screen" | "chat" | number): string {
+  return typeof feed === "number" ? `room-${roomId}-feed-${feed}` : `room-${roomId}-${feed}`;
+}
+
+/** A room's screen share: sends a captured screen, never the microphone. */
+export function isScreenShare(owner: MediaOwner): boolean {
+  return owner.kind === "room" && owner.feed === "screen";
+}
 
 /** Whether a session sends our microphone (and camera, when asked): calls and what we publish in a room. */
 export function sendsOurMedia(owner: MediaOwner): boolean {
@@ -173,6 +188,8 @@ export interface HostToWindow {
     "media.data": { sessionId: string; text: string };
     /** The calls as the window should show them. */
     "calls.changed": { calls: CallView[] };
+    /** The room we are in (null: none), for the call window's tiles. */
+    "room.changed": { room: RoomStateView | null };
     /** Start/stop the incoming-call ring. */
     "ring.set": { ringing: boolean };
     /** The devices and microphone processing to use (sent after hello and on every change). */
@@ -190,12 +207,13 @@ export interface WindowToHost {
     /** First message after every (re)connect. `mediaSessionIds`: the media sessions this page holds. */
     "window.hello": {
       params: { protocolVersion: number; mediaSessionIds: string[]; userAgent: string };
-      result: { calls: CallView[] };
+      result: { calls: CallView[]; room?: RoomStateView | null };
     };
   };
   notes: {
     /** What the user clicked in the window (the one action table). */
     "call.action": CallAction;
+    "room.action": RoomAction;
     "media.stats": MediaStats;
     /**
      * An offer the window prepared ahead (microphone track added, candidates gathered) that the

@@ -217,9 +217,31 @@ export interface RoomStateView {
   kind: "video" | "audio";
   subject: string;
   memberId: number;
-  others: Array<{ id: number; display: string; publishing: boolean; subscribed: boolean; muted?: boolean }>;
+  /**
+   * Everyone else, and screen shares (`screen`: a publisher that is someone's screen). Marks as
+   * the server tells them: muted microphone, camera off, talking now. `subscribed`: we receive
+   * their feed; `declined`: we chose not to (unsubscribe), so it is not received automatically.
+   */
+  others: Array<{
+    id: number;
+    display: string;
+    publishing: boolean;
+    subscribed: boolean;
+    declined?: boolean;
+    muted?: boolean;
+    video?: boolean;
+    cameraOff?: boolean;
+    screen?: boolean;
+    talking?: boolean;
+  }>;
   publishing: { audio: boolean; video: boolean };
   muted: boolean;
+  /** Our camera is off (we publish video, but send no frames). */
+  cameraOff?: boolean;
+  /** We are talking, as the server measures it. */
+  talking?: boolean;
+  /** Our screen share is on (its own publisher in the room, number `screenId`). */
+  screenId?: number;
   /** The rooms server went away: we join again as soon as it is back. */
   reconnecting?: boolean;
   /** Audio rooms: the 6 digits a phone types after calling the dial-in account (rooms/dialIn). */

@@ -3,6 +3,7 @@
 // so hiding, re-showing or reloading it loses nothing: it asks for a sync when it starts.
 import type { CallAction } from "./callActions";
 import type { Contact } from "../contacts/contactList";
+import type { RoomAction } from "./roomActions";
 import type { AccountView, CallView, ConversationView, HistoryEntry, MessageView, RoomStateView } from "./model";
 import type { Mirror } from "./rpc";
 
@@ -82,8 +83,8 @@ export interface SidebarToHost {
     /** Join or create a room (the host asks which, with the palette's pickers). */
     "room.join": Record<string, never>;
     "room.create": Record<string, never>;
-    "room.leave": Record<string, never>;
-    "room.mute": { muted: boolean };
+    /** Mute, camera, screen share, receive a feed or not, leave: the room action table. */
+    "room.action": RoomAction;
     /** The chat was shown while the view is visible: nothing is unread. */
     "room.chatSeen": Record<string, never>;
     /** A link in a chat message (plain http/https only; the host checks again and opens it outside). */

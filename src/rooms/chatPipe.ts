@@ -1,6 +1,6 @@
 // The call window as a room chat's transport: a data-only media session (owner feed "chat")
 // whose channel carries TextRoom's JSON. See textRoom.ts for the protocol. No vscode import.
-import type { MediaSessionRef, VideoMode } from "../protocol/callWindow";
+import { roomSessionId, type MediaSessionRef, type VideoMode } from "../protocol/callWindow";
 import type { Event } from "../util/emitter";
 import type { ChatPipe } from "./textRoom";
 
@@ -15,7 +15,7 @@ export interface ChatMedia {
 }
 
 export function chatSession(room: number): MediaSessionRef {
-  return { id: `room-${room}-chat`, owner: { kind: "room", roomId: room, feed: "chat" } };
+  return { id: roomSessionId(room, "chat"), owner: { kind: "room", roomId: room, feed: "chat" } };
 }
 
 export function chatPipeThrough(media: ChatMedia, room: number): ChatPipe {

@@ -22,8 +22,16 @@ export interface Participant {
   id: number;
   display: string;
   publishing: boolean;
-  /** Muted their microphone (audio rooms tell everyone; undefined where the server does not say). */
+  /** Muted their microphone (undefined where the server does not say). */
   muted?: boolean;
+  /** Video rooms: sends video (camera or screen). */
+  video?: boolean;
+  /** Video rooms: their camera is switched off (the stream stays, black). */
+  cameraOff?: boolean;
+  /** This publisher is someone's screen share, not a person (video rooms). */
+  screen?: boolean;
+  /** Speaking now, as the server measures it (Janus talking events). */
+  talking?: boolean;
 }
 
 export interface NewRoom {
@@ -66,6 +74,8 @@ export type MemberEvent =
   | { kind: "updated"; participant: Participant }
   | { kind: "publishing"; participant: Participant }
   | { kind: "left"; id: number }
+  /** Someone (possibly us: `id` is our member id) started or stopped talking. */
+  | { kind: "talking"; id: number; talking: boolean }
   | { kind: "kicked" }
   | { kind: "closed" };
 

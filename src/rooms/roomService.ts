@@ -3,7 +3,7 @@
 // in — joined, publishing our microphone (and camera) from the call window, subscribed to every
 // other publisher automatically. Media sessions are owned by the room ({ kind: "room" }); the
 // call window does the WebRTC, this only carries SDP between it and Janus. No vscode import.
-import type { MediaSessionRef, Negotiated, VideoMode } from "../protocol/callWindow";
+import { roomSessionId, type MediaSessionRef, type Negotiated, type VideoMode } from "../protocol/callWindow";
 import type { RoomStateView } from "../protocol/model";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
@@ -28,6 +28,7 @@ export interface RoomMedia extends ChatMedia {
   getDescription(session: MediaSessionRef, options: { hold: boolean; video: VideoMode }): Promise<{ sdp: string; negotiated?: Negotiated }>;
   setDescription(session: MediaSessionRef, sdp: string): Promise<{ negotiated?: Negotiated }>;
   setMuted(sessionId: string, muted: boolean): void;
+  setCameraOff(sessionId: string, off: boolean): void;
   close(sessionId: string): void;
 }
 
@@ -53,7 +54,14 @@ interface Current {
   member: RoomMember | AudioBridgeMember;
   publishing: { audio: boolean; video: boolean };
   muted: boolean;
+  cameraOff: boolean;
+  /** We are talking (the server's talking events about us). */
+  talking: boolean;
   subscriptions: Map<number, { sub: RoomSubscription; sessionId: string }>;
+  /** Publishers we chose not to receive (unsubscribe): not subscribed to automatically again. */
+  declined: Set<number>;
+  /** Our screen share: a second publisher of ours in the room. */
+  screen?: RoomMember;
   chat: RoomChat;
   /** Whether the server records the room, as its list said at the last look. */
   recording: boolean;
@@ -79,6 +87,11 @@ export class RoomService {
 
   constructor(private readonly options: RoomServiceOptions) {}
 
+  /** Tell the user something about the room (a failed action from the call window). */
+  report(text: string): void {
+    this._onNotice.fire(text);
+  }
+
   view(): CurrentRoomView | undefined {
     const c = this.current;
     const r = this.rejoining;
@@ -92,9 +105,14 @@ export class RoomService {
       kind: c.kind,
       subject: c.subject,
       memberId: c.member.id,
-      others: [...c.member.others.values()].map((p) => ({ ...p, subscribed: c.subscriptions.has(p.id) })),
+      others: [...c.member.others.values()]
+        .filter((p) => p.id !== c.screen?.id) // our own screen share is not someone else
+        .map((p) => ({ ...p, subscribed: c.subscriptions.has(p.id), ...(c.declined.has(p.id) ? { declined: true } : {}) })),
       publishing: { ...c.publishing },
       muted: c.muted,
+      ...(c.cameraOff ? { cameraOff: true } : {}),
+      ...(c.talking ? { talking: true } : {}),
+      ...(c.screen ? { screenId: c.screen.id } : {}),
       ...(c.kind === "audio" && dialInCode(c.room) ? { dialInCode: dialInCode(c.room) } : {}),
       chat: c.chat.view(),
       ...(c.recording ? { recording: true } : {}),
@@ -190,7 +208,10 @@ export class RoomService {
       member,
       publishing: { audio: false, video: false },
       muted: false,
+      cameraOff: false,
+      talking: false,
       subscriptions: new Map(),
+      declined: new Set(),
       chat: new RoomChat(() => {
         if (this.current === current) this._onDidChange.fire();
       }),
@@ -202,8 +223,12 @@ export class RoomService {
     current.watchRoom.unref?.();
     current.unwatch = member.onEvent((e) => {
       if (this.current !== current) return;
-      if (e.kind === "publishing" && current.kind === "video") void this.subscribe(current, e.participant.id);
-      else if (e.kind === "left") void this.unsubscribe(current, e.id);
+      if (e.kind === "publishing" && current.kind === "video") {
+        if (!current.declined.has(e.participant.id) && e.participant.id !== current.screen?.id) void this.subscribe(current, e.participant.id);
+      } else if (e.kind === "left") {
+        current.declined.delete(e.id);
+        void this.unsubscribe(current, e.id);
+      } else if (e.kind === "talking" && e.id === current.member.id) current.talking = e.talking;
       else if (e.kind === "kicked" || e.kind === "closed") {
         this._onNotice.fire(e.kind === "kicked" ? `You were removed from "${current.subject}".` : `The room "${current.subject}" was closed.`);
         void this.dropCurrent(current);
@@ -214,7 +239,7 @@ export class RoomService {
       await this.options.media.ensureWindow();
       await this.publish(current, kind === "video" && options.video === true);
       // An audio room's mix arrives on our own connection: nothing to subscribe to.
-      if (kind === "video") for (const p of member.others.values()) if (p.publishing) await this.subscribe(current, p.id);
+      if (kind === "video") for (const p of [...member.others.values()]) if (p.publishing) await this.subscribe(current, p.id);
       // The chat comes up beside the media (its state says when it is ready); its user name is our member id.
       void current.chat.open(() =>
         TextRoomChat.join(janus, chatPipeThrough(this.options.media, room), room, { username: String(member.id), display: options.display, pin: options.pin }),
@@ -273,16 +298,88 @@ export class RoomService {
     this._onDidChange.fire();
   }
 
-  /** Mute our microphone in the room; in an audio room the others are told (the server marks us muted). */
+  /** Mute our microphone in the room; the others are told (audio rooms: the server's mute; video rooms: our stream marks). */
   setMuted(muted: boolean): void {
-    const c = this.current;
-    if (!c) throw new Error("you are not in a room");
+    const c = this.inRoom();
     c.muted = muted;
     this.options.media.setMuted(publishSession(c.room).id, muted);
     if (c.member instanceof AudioBridgeMember) {
       c.member.setMuted(muted).catch((err) => this.options.log.warn(`room ${c.room}: could not tell the others we are ${muted ? "muted" : "unmuted"}: ${messageOf(err)}`));
+    } else this.tellMarks(c);
+    this._onDidChange.fire();
+  }
+
+  /** Switch our camera off (no frames sent; the others see "camera off") or on again. Video rooms. */
+  setCameraOff(off: boolean): void {
+    const c = this.inRoom();
+    if (!c.publishing.video) throw new Error(off ? "you are not sending video in this room" : "you joined without your camera: leave and join with video");
+    c.cameraOff = off;
+    this.options.media.setCameraOff(publishSession(c.room).id, off);
+    this.tellMarks(c);
+    this._onDidChange.fire();
+  }
+
+  private tellMarks(c: Current): void {
+    if (!(c.member instanceof RoomMember)) return;
+    c.member.mark({ muted: c.muted, cameraOff: c.cameraOff }).catch((err) => this.options.log.warn(`room ${c.room}: could not tell the others our marks: ${messageOf(err)}`));
+  }
+
+  /**
+   * Receive one publisher's feed (subscribe) or stop (unsubscribe). A feed stopped by hand stays
+   * stopped until asked for again, even if its publisher publishes anew.
+   */
+  async setReceiving(memberId: number, on: boolean): Promise<void> {
+    const c = this.inRoom();
+    const p = c.member.others.get(memberId);
+    if (!p) throw new Error(`nobody with member id ${memberId} is in the room`);
+    if (c.kind !== "video") throw new Error("an audio room mixes everyone on the server: there is no feed to choose");
+    if (on) {
+      c.declined.delete(memberId);
+      if (!p.publishing) throw new Error(`${p.display || `member ${memberId}`} is not sending anything`);
+      await this.subscribe(c, memberId);
+      if (!c.subscriptions.has(memberId)) throw new Error(`could not receive ${p.display || `member ${memberId}`} (see the log)`);
+    } else {
+      c.declined.add(memberId);
+      await this.unsubscribe(c, memberId);
     }
     this._onDidChange.fire();
+  }
+
+  /**
+   * Share our screen in a video room: a second publisher of ours (same name, its video described
+   * as "screen"), so the others get it as its own feed and tile; or stop sharing.
+   */
+  async shareScreen(on: boolean): Promise<void> {
+    const c = this.inRoom();
+    if (c.kind !== "video") throw new Error("screen sharing needs a video room");
+    if (!on) return this.stopScreen(c);
+    if (c.screen) return;
+    const screen = await RoomMember.join(await this.connection(), c.room, { display: c.joinOptions.display, pin: c.pin });
+    c.screen = screen;
+    const session = screenSession(c.room);
+    try {
+      const { sdp } = await this.options.media.getDescription(session, { hold: false, video: "send" });
+      const answer = await screen.publish(sdp, { video: true, marks: { muted: false, cameraOff: false, screen: true } });
+      await this.options.media.setDescription(session, answer);
+    } catch (err) {
+      await this.stopScreen(c);
+      throw new Error(`the screen could not be shared: ${messageOf(err)}`);
+    }
+    this._onDidChange.fire();
+  }
+
+  private async stopScreen(c: Current): Promise<void> {
+    const screen = c.screen;
+    if (!screen) return;
+    c.screen = undefined;
+    this.options.media.close(screenSession(c.room).id);
+    await screen.leave().catch(() => undefined);
+    this._onDidChange.fire();
+  }
+
+  private inRoom(): Current {
+    if (!this.current) throw new Error("you are not in a room");
+    return this.current;
   }
 
   async dispose(): Promise<void> {
@@ -306,14 +403,14 @@ export class RoomService {
   private async publish(c: Current, video: boolean): Promise<void> {
     const session = publishSession(c.room);
     const { sdp } = await this.options.media.getDescription(session, { hold: false, video: video ? "send" : "none" });
-    const answer = c.member instanceof RoomMember ? await c.member.publish(sdp, { video }) : await c.member.publish(sdp);
+    const answer = c.member instanceof RoomMember ? await c.member.publish(sdp, { video, marks: { muted: c.muted, cameraOff: c.cameraOff } }) : await c.member.publish(sdp);
     await this.options.media.setDescription(session, answer);
     c.publishing = { audio: true, video };
   }
 
   private async subscribe(c: Current, feed: number): Promise<void> {
     if (c.subscriptions.has(feed) || this.current !== c) return;
-    const session: MediaSessionRef = { id: `room-${c.room}-feed-${feed}`, owner: { kind: "room", roomId: c.room, feed } };
+    const session: MediaSessionRef = { id: roomSessionId(c.room, feed), owner: { kind: "room", roomId: c.room, feed } };
     if (!(c.member instanceof RoomMember)) return;
     const privateId = c.member.privateId;
     try {
@@ -343,6 +440,7 @@ export class RoomService {
     clearInterval(c.watchRoom);
     c.unwatch();
     await c.chat.close();
+    await this.stopScreen(c);
     for (const feed of [...c.subscriptions.keys()]) await this.unsubscribe(c, feed);
     this.options.media.close(publishSession(c.room).id);
     await c.member.leave().catch(() => undefined);
@@ -392,5 +490,9 @@ export class RoomService {
 }
 
 function publishSession(room: number): MediaSessionRef {
-  return { id: `room-${room}-publish`, owner: { kind: "room", roomId: room, feed: "publish" } };
+  return { id: roomSessionId(room, "publish"), owner: { kind: "room", roomId: room, feed: "publish" } };
+}
+
+function screenSession(room: number): MediaSessionRef {
+  return { id: roomSessionId(room, "screen"), owner: { kind: "room", roomId: room, feed: "screen" } };
 }

@@ -1,7 +1,7 @@
 // How calls read to a person, shared by the host (status bar, pickers) and both webviews
 // (sidebar, call window): pure, no `vscode` import, so the webview bundles can include it.
 import type { MediaQuality, StreamQuality } from "../protocol/quality";
-import type { CallView, ClearReason, TransferView } from "../protocol/model";
+import type { CallView, ClearReason, RoomStateView, TransferView } from "../protocol/model";
 
 const REASONS: Record<ClearReason, string> = {
   cancelled: "Cancelled",
@@ -75,4 +75,15 @@ export function qualityLabel(q: MediaQuality): string {
 /** Quality for a tooltip: the grade, then one line per stream. */
 export function qualityDetail(q: MediaQuality): string {
   return [`Call quality: ${qualityLabel(q)}`, q.audio && `audio: ${streamSummary(q.audio)}`, q.video && `video: ${streamSummary(q.video)}`].filter(Boolean).join("\n");
+}
+
+/** How many people are in the room, us included (screen shares are not people). */
+export function roomPeople(room: Pick<RoomStateView, "others">): number {
+  return room.others.filter((p) => !p.screen).length + 1;
+}
+
+/** How a room member's tile or row is named: their name, or their screen's. */
+export function memberLabel(p: { id: number; display: string; screen?: boolean }): string {
+  const name = p.display || `member ${p.id}`;
+  return p.screen ? `${name}'s screen` : name;
 }

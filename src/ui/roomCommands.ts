@@ -9,6 +9,7 @@ import type { Softphone } from "../softphone";
 import { safeUiText } from "../calls/remoteParty";
 import { dialInCode } from "../rooms/dialIn/dialInCode";
 import { MAX_CHAT_TEXT } from "../rooms/textRoom";
+import { memberLabel } from "./format";
 
 const PIN = /^[0-9]{6}$/;
 
@@ -185,6 +186,39 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
       rooms.setMuted(!room.muted);
       return !room.muted;
     })),
+    reg("softphone.toggleRoomCamera", guarded(() => {
+      const room = rooms.view();
+      if (!room) throw new Error("you are not in a room");
+      rooms.setCameraOff(!room.cameraOff);
+      return !room.cameraOff;
+    })),
+    // Share the screen as its own feed (the call window asks which screen), or stop; `on` for scripts.
+    reg("softphone.shareScreen", guarded(async (on?: unknown) => {
+      const room = rooms.view();
+      if (!room) throw new Error("you are not in a room");
+      const share = typeof on === "boolean" ? on : room.screenId === undefined;
+      await rooms.shareScreen(share);
+      return share;
+    })),
+    // The seed's subscribe / unsubscribe: one publisher's feed, by member id (asks without one).
+    ...([["subscribeToFeed", true], ["unsubscribeFromFeed", false]] as const).map(([name, on]) =>
+      reg(`softphone.${name}`, guarded(async (memberId?: unknown) => {
+        const room = rooms.view();
+        if (!room) throw new Error("you are not in a room");
+        let id = typeof memberId === "number" ? memberId : undefined;
+        if (id === undefined) {
+          const candidates = room.others.filter((p) => p.publishing && p.subscribed !== on);
+          const pick = await vscode.window.showQuickPick(
+            candidates.map((p) => ({ label: `$(${p.screen ? "screen-full" : "person"}) ${safeUiText(memberLabel(p), MAX_DISPLAY_NAME + 10)}`, description: `member ${p.id}`, id: p.id })),
+            { title: on ? "Softphone: Receive whom?" : "Softphone: Stop receiving whom?", placeHolder: candidates.length ? "" : on ? "You receive everyone who sends" : "You receive nobody" },
+          );
+          if (!pick) return undefined;
+          id = pick.id;
+        }
+        await rooms.setReceiving(id, on);
+        return id;
+      })),
+    ),
     reg("softphone.destroyRoom", guarded(async (roomId?: unknown) => {
       const url = serverUrl();
       const id = typeof roomId === "number" ? roomId : rooms.view()?.id;

@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import { safeUiText } from "../calls/remoteParty";
 import type { RoomStateView } from "../protocol/model";
+import { roomPeople } from "./format";
 
 export class RoomStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("softphone.room", vscode.StatusBarAlignment.Left, 98);
@@ -23,9 +24,9 @@ export class RoomStatusItem implements vscode.Disposable {
       this.item.show();
       return;
     }
-    const people = room.others.length + 1;
+    const people = roomPeople(room);
     const subject = safeUiText(room.subject, 40);
-    this.item.text = `$(organization) in room ${subject} · ${people} ${people === 1 ? "person" : "people"}${room.muted ? " $(mute)" : ""}${room.recording ? " $(record) REC" : ""}`;
+    this.item.text = `$(organization) in room ${subject} · ${people} ${people === 1 ? "person" : "people"}${room.muted ? " $(mute)" : ""}${room.screenId !== undefined ? " $(screen-full)" : ""}${room.recording ? " $(record) REC" : ""}`;
     this.item.tooltip = `Softphone: in room "${safeUiText(room.subject, 128)}" (number ${room.id})${room.muted ? "\nYou are muted" : ""}${room.recording ? "\nThe room is being recorded" : ""}\nClick to ${room.muted ? "unmute" : "mute"}; "Softphone: Leave Room" to leave`;
     this.item.show();
   }

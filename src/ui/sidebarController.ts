@@ -45,8 +45,7 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
     }),
     "room.join": guard(() => vscode.commands.executeCommand("softphone.joinRoom")),
     "room.create": guard(() => vscode.commands.executeCommand("softphone.createRoom")),
-    "room.leave": guard(() => softphone.rooms.leave()),
-    "room.mute": guard((p) => softphone.rooms.setMuted(p?.muted === true)),
+    "room.action": guard((p) => softphone.roomAct(p)),
     "room.chatSeen": guard(() => softphone.rooms.markChatRead()),
     "link.open": guard((p) => {
       const url = safeLink(str(p?.url));

@@ -37,12 +37,18 @@ export const benchAccount = (id: string, extra: Partial<AccountConfig> = {}): Ac
  * `accounts` and waits until they are registered. `options` override the defaults (quiet log,
  * the bench's passwords, SIP trace off).
  */
-export async function startPhoneBench(name: string, accounts: AccountConfig[], options: Partial<SoftphoneOptions> = {}): Promise<PhoneBench> {
+export async function startPhoneBench(
+  name: string,
+  accounts: AccountConfig[],
+  options: Partial<SoftphoneOptions> = {},
+  /** The call windows' fake microphone plays this WAV file (looped) instead of Chromium's beeps. */
+  bench: { microphoneFile?: (runDir: string) => string } = {},
+): Promise<PhoneBench> {
   const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run");
   mkdirSync(runRoot, { recursive: true });
   const runDir = mkdtempSync(join(runRoot, `it-${name}-`));
   const pbx = await startPbx(join(runDir, "pbx"));
-  const browser = await launchBrowser(runDir);
+  const browser = await launchBrowser(runDir, bench.microphoneFile ? [`--use-file-for-fake-audio-capture=${bench.microphoneFile(runDir)}`] : []);
   const log = options.log ?? benchLog(name);
   const { phone, pages } = benchPhone(browser, join(runDir, "history"), log, options);
   const stop = async () => {

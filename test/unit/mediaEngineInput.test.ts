@@ -107,7 +107,7 @@ describe("call window input", () => {
     }
     const reply = await p.request("window.hello", hello);
     assert.equal(reply.error, undefined);
-    assert.deepEqual(reply.result, { calls: [] });
+    assert.deepEqual(reply.result, { calls: [], room: null });
     assert.equal(engine.connected, true);
   });
 

@@ -6,7 +6,8 @@ import "webrtc-adapter";
 import { writable } from "svelte/store";
 import type { CallAction } from "../../src/protocol/callActions";
 import { DEVICE_KIND_NAMES, isDataOnly, sendsOurMedia, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
-import type { CallView } from "../../src/protocol/model";
+import type { CallView, RoomStateView } from "../../src/protocol/model";
+import type { RoomAction } from "../../src/protocol/roomActions";
 import { HostConnection, type LinkState } from "./hostConnection";
 import { SharedCapture } from "./capture";
 import { DeviceChooser } from "./deviceChooser";
@@ -26,6 +27,8 @@ export type Engine = ReturnType<typeof createEngine>;
 export function createEngine() {
   const link = writable<{ state: LinkState; detail?: string }>({ state: "connecting" });
   const calls = writable<CallView[]>([]);
+  /** The room we are in (the host's view), for the room's tiles; null: none. */
+  const room = writable<RoomStateView | null>(null);
   /** Per media session id: its latest stats. */
   const levels = writable<Record<string, MediaStats>>({});
   /** Per media session id: its streams and whether video flows (the tiles). */
@@ -102,7 +105,10 @@ export function createEngine() {
         coolDown();
       }
     },
-    (list) => applyCalls(list),
+    (list, r) => {
+      applyCalls(list);
+      room.set(r);
+    },
   );
   const rpc = connection.rpc;
   const prewarm = new Prewarm(microphone, (spare) => rpc.notify("media.spare", { spare }));
@@ -187,13 +193,16 @@ export function createEngine() {
     const s = new MediaSession(
       ref,
       iceServers,
-      { microphone, camera },
+      { microphone, camera, screen: captureScreen },
       {
         onStats: (stats) => {
           levels.update((l) => ({ ...l, [ref.id]: stats }));
           rpc.notify("media.stats", stats);
         },
         onRemoteAudio: () => playbackOf(s).play(),
+        onScreenEnded: () => {
+          if (ref.owner.kind === "room") rpc.notify("room.action", { action: "screen", on: false });
+        },
         onView: (view) => {
           if (isDataOnly(ref.owner)) return; // a room's chat: no tile
           views.update((v) => ({ ...v, [ref.id]: view }));
@@ -314,6 +323,7 @@ export function createEngine() {
     sessions.get(sessionId)?.sendDtmf(String(t), Number(durationMs) || 100, Number(gapMs) || 70);
   });
   rpc.on("calls.changed", ({ calls: list }) => applyCalls(list));
+  rpc.on("room.changed", ({ room: r }) => room.set(r && typeof r === "object" ? r : null));
   rpc.on("devices.use", ({ choices, processing }) => void chooser.apply(choices, processing));
   rpc.on("devices.test", () => void deviceTest.start());
   rpc.on("ring.set", ({ ringing }) => {
@@ -334,6 +344,8 @@ export function createEngine() {
   const actions = {
     /** A call action (answer, hang up, mute…): decided by the host, like every other button's. */
     act: (action: CallAction) => rpc.notify("call.action", action),
+    /** A room action (mute, camera, screen, receive a feed, leave): the host decides. */
+    roomAct: (action: RoomAction) => rpc.notify("room.action", action),
     /** The user picked a device here: the host keeps the choice and sends it back ("devices.use"). */
     chooseDevice: (device: DeviceInfo) => rpc.notify("devices.choose", device),
     resumePlayback: () => {
@@ -373,9 +385,19 @@ export function createEngine() {
   };
   }
 
+  /** The screen (or window, or tab) the user picks, for a room's screen share. */
+  async function captureScreen(): Promise<MediaStreamTrack> {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    const track = stream.getVideoTracks()[0];
+    if (!track) throw new Error("no screen was shared");
+    track.contentHint = "detail"; // text stays sharp; frame rate gives way first
+    return track;
+  }
+
   return {
     link,
     calls,
+    room,
     levels,
     views,
     deviceList,

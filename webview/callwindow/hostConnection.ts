@@ -1,7 +1,7 @@
 // The call window's WebSocket back to the extension host, with automatic reconnect. The URL
 // is relative to the page, so it also works behind code-server's /proxy/PORT/ path.
 import { CALL_WINDOW_PROTOCOL_VERSION, type CallWindowHostChannel } from "../../src/protocol/callWindow";
-import type { CallView } from "../../src/protocol/model";
+import type { CallView, RoomStateView } from "../../src/protocol/model";
 import { RpcEndpoint, type Envelope } from "../../src/protocol/rpc";
 
 export type LinkState = "connecting" | "connected" | "reconnecting" | "host-gone" | "superseded" | "failed";
@@ -26,7 +26,7 @@ export class HostConnection {
   constructor(
     private readonly mediaSessionIds: () => string[],
     private readonly onState: (state: LinkState, detail?: string) => void,
-    private readonly onCalls: (calls: CallView[]) => void,
+    private readonly onCalls: (calls: CallView[], room: RoomStateView | null) => void,
   ) {
     this.rpc = new RpcEndpoint<CallWindowHostChannel>(() => {
       throw new Error("not connected");
@@ -49,13 +49,13 @@ export class HostConnection {
       this.goneReported = false;
       this.rpc.setSender((e: Envelope) => ws.send(JSON.stringify(e)));
       try {
-        const { calls } = await this.rpc.request("window.hello", {
+        const { calls, room } = await this.rpc.request("window.hello", {
           protocolVersion: CALL_WINDOW_PROTOCOL_VERSION,
           mediaSessionIds: this.mediaSessionIds(),
           userAgent: navigator.userAgent,
         });
         if (!this.stopped) this.onState("connected");
-        this.onCalls(calls);
+        this.onCalls(calls, room ?? null);
       } catch (err) {
         this.stopped = true;
         this.onState("failed", (err as Error).message);

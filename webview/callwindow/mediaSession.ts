@@ -3,7 +3,7 @@
 // Offer/answer follow the peer connection's signaling state, as sip.js's browser handler does,
 // so the host only forwards SDP and says what it wants of video (VideoMode). The peer
 // connection and its streams only: playback is RemotePlayback's, tiles are Svelte's (VideoTile).
-import { sendsOurMedia, type IceServer, type MediaSessionRef, type MediaStats, type Negotiated, type SdpType, type VideoMode } from "../../src/protocol/callWindow";
+import { isScreenShare, sendsOurMedia, type IceServer, type MediaSessionRef, type MediaStats, type Negotiated, type SdpType, type VideoMode } from "../../src/protocol/callWindow";
 import type { SharedCapture } from "./capture";
 import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
 import { whenFirstFrame } from "./playback";
@@ -26,6 +26,8 @@ export interface SessionView {
 export interface LocalDevices {
   microphone: SharedCapture;
   camera: SharedCapture;
+  /** A screen capture of its own (getDisplayMedia): a room's screen share sends it instead of a camera. */
+  screen(): Promise<MediaStreamTrack>;
 }
 
 /** How long one peer-connection operation may take before the host is told it failed. */
@@ -86,6 +88,8 @@ export class MediaSession {
       /** A remote audio track arrived: (re)start playing remoteAudio. */
       onRemoteAudio(): void;
       onView(v: SessionView): void;
+      /** The user stopped sharing their screen (the browser's own "Stop sharing"). */
+      onScreenEnded?(): void;
     },
     /** A peer connection made ahead for these ICE servers (Prewarm), else one is made now. */
     prepared?: PreparedPeer,
@@ -120,7 +124,7 @@ export class MediaSession {
 
   /** The camera moved to another device: the same, for video (and the preview). */
   private async swapCamera(): Promise<void> {
-    if (!this.cam || this.closed) return;
+    if (!this.cam || this.closed || isScreenShare(this.session.owner)) return;
     const old = this.cam;
     const next = await this.devices.camera.track();
     const sender = this.pc.getSenders().find((s) => s.track === old);
@@ -180,6 +184,8 @@ export class MediaSession {
   async getDescription(hold: boolean, video: VideoMode, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType; negotiated?: Negotiated }> {
     // A room subscription only receives: no microphone, no camera.
     const sends = sendsOurMedia(this.session.owner);
+    // A screen share sends the screen only (our voice goes with what we publish).
+    const screen = isScreenShare(this.session.owner);
     if (sends) await this.ensureMicrophone();
     this.holdWanted = hold;
     const answering = this.pc.signalingState === "have-remote-offer";
@@ -187,7 +193,7 @@ export class MediaSession {
       if (t.currentDirection === "stopped" || t.receiver.track.kind !== "audio") continue;
       t.direction = !sends ? "recvonly" : hold ? "sendonly" : "sendrecv";
     }
-    await this.prepareVideo(sends ? video : "receive", hold, answering);
+    await this.prepareVideo(sends || screen ? video : "receive", hold, answering);
     let type: SdpType;
     if (answering) {
       type = "answer";
@@ -427,9 +433,12 @@ export class MediaSession {
 
   private async ensureCamera(): Promise<MediaStreamTrack> {
     if (this.cam) return this.cam;
-    const track = await this.devices.camera.track();
+    const screen = isScreenShare(this.session.owner);
+    const track = screen ? await this.devices.screen() : await this.devices.camera.track();
+    if (screen) track.addEventListener("ended", () => this.hooks.onScreenEnded?.(), { once: true });
     if (this.closed || this.cam) {
-      this.devices.camera.drop(track);
+      if (screen) track.stop();
+      else this.devices.camera.drop(track);
       if (this.closed) throw new Error("the call ended");
       return this.cam!;
     }
@@ -441,7 +450,8 @@ export class MediaSession {
   private dropCamera(): void {
     if (!this.cam) return;
     this.localVideo.removeTrack(this.cam);
-    this.devices.camera.drop(this.cam);
+    if (isScreenShare(this.session.owner)) this.cam.stop(); // our own capture, not a clone
+    else this.devices.camera.drop(this.cam);
     this.cam = undefined;
   }
 

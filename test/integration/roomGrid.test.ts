@@ -1,0 +1,135 @@
+// Integration: a video room with three people on the bench's real Janus — three phones, each
+// with its own call window in headless Chromium (fake camera and microphone). Each receives the
+// other two (bytes, frames decoded, levels); a mute and a camera switched off reach the others
+// through the server (VideoRoom stream descriptions) and show on their tiles; stopping one feed
+// (unsubscribe) stops that feed only; a screen share arrives as a feed and tile of its own.
+// Headless Chromium's screen capture is its fake screen (--use-fake-ui-for-media-stream picks it);
+// the fake microphones play a speech-like file, as Chromium's short beeps never count as talking.
+import assert from "node:assert/strict";
+import { assertFeedArrives, assertVideoArrives, peakLevel, sessionStats, startRoomPhones, type RoomPhones } from "../support/roomProbes";
+import { sleep, waitFor } from "../support/wait";
+import type { Softphone } from "../../src/softphone";
+
+describe("a video room with three people: tiles, mute marks, unsubscribe, screen share", function () {
+  this.timeout(150000);
+  let rig: RoomPhones;
+  let room: number;
+  let ann: Softphone, ben: Softphone, cid: Softphone;
+  const ids: Record<string, number> = {};
+
+  before(async function () {
+    this.timeout(180000);
+    rig = await startRoomPhones("roomgrid", 3, { speechLike: true });
+    [ann, ben, cid] = rig.phones;
+    room = await ann.rooms.create({ subject: "Grid check", pin: "135790", secret: "grid-secret" });
+    ids.Ann = (await ann.rooms.join(room, { display: "Ann", pin: "135790", video: true })).memberId;
+    ids.Ben = (await ben.rooms.join(room, { display: "Ben", pin: "135790", video: true })).memberId;
+    ids.Cid = (await cid.rooms.join(room, { display: "Cid", pin: "135790", video: true })).memberId;
+  });
+  after(async () => {
+    for (const p of rig?.phones ?? []) await p.rooms.leave().catch(() => undefined);
+    await ann?.rooms.destroy(room, "grid-secret").catch(() => undefined);
+    await rig?.stop();
+  });
+
+  const feedAt = (phone: Softphone, who: string) => waitFor(`${who}'s feed to be received`, () => phone.rooms.subscriptionSession(ids[who]), 20000);
+  const memberAt = (phone: Softphone, who: string) => phone.rooms.view()?.others.find((p) => p.id === ids[who]);
+  /** Phone i's call window tile for member `who` (its data attributes). */
+  const tileAt = (i: number, who: string) =>
+    rig.page(i).evaluate((id) => {
+      const el = document.querySelector(`[data-testid="room-tile"][data-member="${id}"]`) as HTMLElement | null;
+      return el ? { ...el.dataset, name: el.querySelector('[data-testid="tile-name"]')?.textContent ?? "" } : null;
+    }, String(ids[who]));
+
+  it("each receives the other two (bytes, frames decoded, levels), and the call window has a named tile for everyone", async () => {
+    const phones: Array<[Softphone, string]> = [[ann, "Ann"], [ben, "Ben"], [cid, "Cid"]];
+    for (const [phone, name] of phones) {
+      for (const [, other] of phones.filter(([, n]) => n !== name)) await assertFeedArrives(phone, await feedAt(phone, other), `${name} receiving ${other}`);
+    }
+    const names = await rig.page(0).$$eval('[data-testid="room-tile"] [data-testid="tile-name"]', (els) => els.map((e) => e.textContent));
+    assert.deepEqual([...names].sort(), ["Ben", "Cid", "You"]);
+    assert.equal((await tileAt(0, "Ben"))?.video, "on", "Ben's tile at Ann plays his video");
+  });
+
+  it("who speaks is marked for the others (Janus talking events) on their tiles", async () => {
+    // The fake microphones talk (1.6 s on, 1.4 s off): Janus hears it within a few seconds.
+    const talker = await waitFor("Ann to see someone talking", () => ann.rooms.view()?.others.find((p) => p.talking), 20000, 100);
+    const name = talker.display;
+    await waitFor(`Ann's tile for ${name} to say so`, async () => (await tileAt(0, name))?.talking === "true", 5000);
+  });
+
+  it("Ben's mute reaches Ann and Cid (mark and tile), and his audio falls silent there; unmuted, it comes back", async () => {
+    const benAtAnn = await feedAt(ann, "Ben");
+    ben.rooms.setMuted(true);
+    await waitFor("Ann to see Ben muted", () => memberAt(ann, "Ben")?.muted === true, 10000);
+    await waitFor("Cid to see Ben muted", () => memberAt(cid, "Ben")?.muted === true, 10000);
+    await waitFor("Ann's tile for Ben to be marked muted", async () => (await tileAt(0, "Ben"))?.muted === "true", 5000);
+    assert.equal(memberAt(ann, "Cid")?.muted, false, "only Ben is marked");
+    await sleep(1000);
+    const silent = await peakLevel(ann, benAtAnn);
+    // A muted track sends digital silence; the decoder's comfort noise reads below 0.01.
+    assert.ok(silent < 0.01, `Ben muted: Ann hears nothing from him (level ${silent})`);
+    ben.rooms.setMuted(false);
+    await waitFor("Ann to see Ben unmuted", () => memberAt(ann, "Ben")?.muted === false, 10000);
+    const back = await peakLevel(ann, benAtAnn);
+    assert.ok(back > 0.05 && back > 5 * silent, `Ben unmuted: Ann hears him again (level ${back}, muted ${silent})`);
+  });
+
+  it("Cid's camera switched off reaches the others (mark, tile without video) and his frames stop; on again, they flow", async () => {
+    const cidAtBen = await feedAt(ben, "Cid");
+    cid.rooms.setCameraOff(true);
+    await waitFor("Ben to see Cid's camera off", () => memberAt(ben, "Cid")?.cameraOff === true, 10000);
+    await waitFor("Ben's tile for Cid to show no video", async () => (await tileAt(1, "Cid"))?.video === "off", 5000);
+    await sleep(1000);
+    const a = (await sessionStats(ben, cidAtBen)).video!.framesDecoded;
+    await sleep(2000);
+    const b = (await sessionStats(ben, cidAtBen)).video!.framesDecoded;
+    assert.ok(b - a <= 1, `camera off: no frames from Cid (${a} → ${b})`);
+    cid.rooms.setCameraOff(false);
+    await waitFor("Ben to see Cid's camera on", () => memberAt(ben, "Cid")?.cameraOff === false, 10000);
+    await assertVideoArrives(ben, cidAtBen, "Ben receiving Cid again");
+  });
+
+  it("Ann stops receiving Ben: that feed ends while Cid's goes on; Ben stays listed, and receiving him again works", async () => {
+    const benAtAnn = await feedAt(ann, "Ben");
+    const cidAtAnn = await feedAt(ann, "Cid");
+    await ann.roomAct({ action: "receive", memberId: ids.Ben, on: false });
+    assert.equal(ann.rooms.subscriptionSession(ids.Ben), undefined);
+    assert.equal(await ann.media.stats(benAtAnn), null, "the call window closed Ann's session for Ben's feed");
+    assert.deepEqual({ subscribed: memberAt(ann, "Ben")?.subscribed, declined: memberAt(ann, "Ben")?.declined }, { subscribed: false, declined: true });
+    assert.equal((await tileAt(0, "Ben"))?.received, "false", "Ben's tile says he is not received");
+    await assertFeedArrives(ann, cidAtAnn, "Ann still receiving Cid");
+    // A mark change re-announces Ben as a publisher: a declined feed is not taken back by itself.
+    ben.rooms.setMuted(true);
+    await waitFor("Ann to see Ben muted", () => memberAt(ann, "Ben")?.muted === true, 10000);
+    assert.equal(ann.rooms.subscriptionSession(ids.Ben), undefined, "still not receiving Ben");
+    ben.rooms.setMuted(false);
+    await ann.roomAct({ action: "receive", memberId: ids.Ben, on: true });
+    await assertFeedArrives(ann, await feedAt(ann, "Ben"), "Ann receiving Ben again");
+  });
+
+  it("Ann shares her screen: Ben and Cid get it as its own feed and tile (on their stage); Ann does not; stopping removes it", async () => {
+    await ann.roomAct({ action: "screen", on: true });
+    const screenId = ann.rooms.view()?.screenId;
+    assert.ok(typeof screenId === "number", "Ann's view has her screen share's member id");
+    assert.ok(!ann.rooms.view()!.others.some((p) => p.id === screenId), "Ann's own screen is not listed as someone else");
+    for (const [phone, name, i] of [[ben, "Ben", 1], [cid, "Cid", 2]] as const) {
+      const screen = await waitFor(`${name} to see Ann's screen`, () => phone.rooms.view()?.others.find((p) => p.id === screenId), 10000);
+      assert.deepEqual({ display: screen.display, screen: screen.screen }, { display: "Ann", screen: true });
+      await assertVideoArrives(phone, await waitFor(`${name} to receive the screen`, () => phone.rooms.subscriptionSession(screenId), 15000), `${name} receiving Ann's screen`);
+      const tile = await waitFor(`${name}'s call window to show the screen tile`, async () => {
+        const t = await rig.page(i).evaluate((id) => {
+          const el = document.querySelector(`[data-testid="room-tile"][data-member="${id}"]`) as HTMLElement | null;
+          return el ? { screen: el.dataset.screen, video: el.dataset.video, big: el.classList.contains("big"), name: el.querySelector('[data-testid="tile-name"]')?.textContent } : null;
+        }, String(screenId));
+        return t?.video === "on" ? t : undefined;
+      }, 10000);
+      assert.deepEqual(tile, { screen: "true", video: "on", big: true, name: "Ann's screen" });
+    }
+    // Ann still publishes her camera beside the screen.
+    await assertFeedArrives(ben, await feedAt(ben, "Ann"), "Ben still receiving Ann's camera");
+    await ann.roomAct({ action: "screen", on: false });
+    await waitFor("the screen to leave Ben's room", () => !ben.rooms.view()?.others.some((p) => p.id === screenId), 10000);
+    assert.equal(ann.rooms.view()?.screenId, undefined);
+  });
+});
