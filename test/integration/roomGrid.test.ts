@@ -10,6 +10,18 @@ import { assertFeedArrives, assertVideoArrives, peakLevel, sessionStats, startRo
 import { sleep, waitFor } from "../support/wait";
 import type { Softphone } from "../../src/softphone";
 
+/** What a test sees of a tile in the call window. */
+interface TileSeen {
+  name: string;
+  big: boolean;
+  talking?: string;
+  muted?: string;
+  cameraOff?: string;
+  screen?: string;
+  received?: string;
+  video?: string;
+}
+
 describe("a video room with three people: tiles, mute marks, unsubscribe, screen share", function () {
   this.timeout(150000);
   let rig: RoomPhones;
@@ -35,11 +47,13 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
   const feedAt = (phone: Softphone, who: string) => waitFor(`${who}'s feed to be received`, () => phone.rooms.subscriptionSession(ids[who]), 20000);
   const memberAt = (phone: Softphone, who: string) => phone.rooms.view()?.others.find((p) => p.id === ids[who]);
   /** Phone i's call window tile for member `who` (its data attributes). */
-  const tileAt = (i: number, who: string) =>
-    rig.page(i).evaluate((id) => {
-      const el = document.querySelector(`[data-testid="room-tile"][data-member="${id}"]`) as HTMLElement | null;
-      return el ? { ...el.dataset, name: el.querySelector('[data-testid="tile-name"]')?.textContent ?? "" } : null;
-    }, String(ids[who]));
+  const tileAt = (i: number, who: string | number) => tileOf(i, typeof who === "number" ? who : ids[who]);
+  /** Phone i's call window tile for member `id`: its data attributes, name and size, or null. */
+  const tileOf = (i: number, id: number): Promise<TileSeen | null> =>
+    rig.page(i).evaluate((memberId) => {
+      const el = (globalThis as any).document.querySelector(`[data-testid="room-tile"][data-member="${memberId}"]`);
+      return el ? { ...el.dataset, big: el.classList.contains("big"), name: el.querySelector('[data-testid="tile-name"]')?.textContent ?? "" } : null;
+    }, String(id));
 
   it("each receives the other two (bytes, frames decoded, levels), and the call window has a named tile for everyone", async () => {
     const phones: Array<[Softphone, string]> = [[ann, "Ann"], [ben, "Ben"], [cid, "Cid"]];
@@ -114,17 +128,14 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
     assert.ok(typeof screenId === "number", "Ann's view has her screen share's member id");
     assert.ok(!ann.rooms.view()!.others.some((p) => p.id === screenId), "Ann's own screen is not listed as someone else");
     for (const [phone, name, i] of [[ben, "Ben", 1], [cid, "Cid", 2]] as const) {
-      const screen = await waitFor(`${name} to see Ann's screen`, () => phone.rooms.view()?.others.find((p) => p.id === screenId), 10000);
+      const screen: { display: string; screen?: boolean } = await waitFor(`${name} to see Ann's screen`, () => phone.rooms.view()?.others.find((p) => p.id === screenId), 10000);
       assert.deepEqual({ display: screen.display, screen: screen.screen }, { display: "Ann", screen: true });
       await assertVideoArrives(phone, await waitFor(`${name} to receive the screen`, () => phone.rooms.subscriptionSession(screenId), 15000), `${name} receiving Ann's screen`);
-      const tile = await waitFor(`${name}'s call window to show the screen tile`, async () => {
-        const t = await rig.page(i).evaluate((id) => {
-          const el = document.querySelector(`[data-testid="room-tile"][data-member="${id}"]`) as HTMLElement | null;
-          return el ? { screen: el.dataset.screen, video: el.dataset.video, big: el.classList.contains("big"), name: el.querySelector('[data-testid="tile-name"]')?.textContent } : null;
-        }, String(screenId));
+      const tile: TileSeen = await waitFor(`${name}'s call window to show the screen tile`, async () => {
+        const t = await tileOf(i, screenId);
         return t?.video === "on" ? t : undefined;
       }, 10000);
-      assert.deepEqual(tile, { screen: "true", video: "on", big: true, name: "Ann's screen" });
+      assert.deepEqual({ screen: tile.screen, video: tile.video, big: tile.big, name: tile.name }, { screen: "true", video: "on", big: true, name: "Ann's screen" });
     }
     // Ann still publishes her camera beside the screen.
     await assertFeedArrives(ben, await feedAt(ben, "Ann"), "Ben still receiving Ann's camera");
