@@ -40,6 +40,13 @@ const port = Number(process.env.DEMO_PORT || 8765);
         { id: 'rooms', label: 'room dial-in', server: 'ws://127.0.0.1:8080', uri: 'sip:rooms@127.0.0.1', roomDialIn: true },
       ],
       'softphone.defaultAccount': 'alice',
+      // alice watches these (presence: available, in a call, offline — bob's and the desk phone's
+      // calls light up through the PBX's busy lamp)
+      'softphone.contacts': [
+        { name: 'Bob', address: 'bob' },
+        { name: 'Desk phone (baresip)', address: 'phone' },
+        { name: 'Carol', address: 'carol', group: 'Away today' },
+      ],
       'softphone.rooms.server': 'ws://127.0.0.1:8188',
       'workbench.startupEditor': 'readme',
     },

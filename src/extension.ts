@@ -16,6 +16,7 @@ import { registerMessageCommands } from "./ui/messageCommands";
 import { readContacts } from "./ui/contactSettings";
 import { RoomStatusItem } from "./ui/roomStatus";
 import { RoomSecrets } from "./rooms/roomSecrets";
+import { watchAway } from "./ui/awayWatcher";
 import { confirmTransfer } from "./ui/confirmTransfer";
 import { showIncomingCall } from "./ui/incomingCall";
 import { SidebarViewProvider, SIDEBAR_VIEW_ID } from "./ui/sidebarView";
@@ -101,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     refresh: () => sidebarPublisher.refresh(),
     dial: (target, accountId, video) => softphone.dial(target, { accountId, video }),
     sendRoomMessage: (text, to) => softphone.rooms.sendMessage(text, { to }).then(() => undefined),
+    listRooms: (kind, page) => softphone.rooms.listPage({ kind, page }),
     conversation: (accountId, peer) => softphone.messages.conversation(accountId, peer),
     sendMessage: (accountId, peer, text) => softphone.messages.send(peer, text, accountId).then(() => undefined),
     notes: sidebarNoteHandlers(softphone, (msg) => sidebar.toast("error", msg)),
@@ -160,12 +162,16 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     passwords.onDidChange((id) => void softphone.restartAccount(id)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.audio`)) softphone.applyAudioSettings();
-      if (e.affectsConfiguration(`${SECTION}.doNotDisturb`)) render();
+      if (e.affectsConfiguration(`${SECTION}.doNotDisturb`)) {
+        render();
+        softphone.updateOwnPresence();
+      }
       if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
     }),
     ...registerCommands({ softphone, passwords, log }),
     ...registerRoomCommands({ softphone, secrets: new RoomSecrets(context.secrets), server: () => readSettings().roomsServer, guarded: guardWith(log) }),
     softphone.rooms.onNotice((text) => void vscode.window.showWarningMessage(`Softphone: ${text}`)),
+    watchAway((away) => softphone.setAway(away)),
     roomStatus,
     softphone.rooms.onDidChange(() => roomStatus.update(softphone.rooms.view())),
     ...registerMessageCommands({ softphone, guarded: guardWith(log), sidebarVisible: () => sidebar.visible, showUnread: (n) => sidebar.showUnread(n) }),

@@ -8,6 +8,7 @@ import { runCallAction } from "./calls/callActions";
 import { CallManager, type CallManagerOptions } from "./calls/callManager";
 import { RoomService } from "./rooms/roomService";
 import { runRoomAction } from "./rooms/roomActions";
+import { PresenceService } from "./presence/presenceService";
 import { DialInService } from "./rooms/dialIn/dialInService";
 import { MessageService } from "./messages/messageService";
 import { MessageStore } from "./messages/messageStore";
@@ -79,6 +80,12 @@ export class Softphone {
   readonly dialIn: DialInService;
   /** 1:1 messages (SIP MESSAGE), kept beside the call history. */
   readonly messages: MessageService;
+  /** Our contacts' lamps (SUBSCRIBE) and our own state (PUBLISH). */
+  readonly presence: PresenceService;
+  /** The user stepped away (no VS Code window focused for a while): published as "away". */
+  private away = false;
+  /** Whether the presence account was registered at the last look: a new registration re-subscribes. */
+  private presenceRegistered = false;
   private readonly accounts: AccountPool;
   private _settingsErrors: string[] = [];
   private _contacts: Contact[] = [];
@@ -134,6 +141,16 @@ export class Softphone {
       onMessage: (acc, message) => void this.messages.incoming(acc, message),
       retryDelay: options.retryDelay,
     });
+    this.presence = new PresenceService({
+      // The account that places calls; a dial-in line (roomDialIn) is the rooms' number, not a person.
+      account: () => {
+        const account = this.account();
+        return account && !account.config.roomDialIn ? account : this.accounts.all().find((a) => !a.config.roomDialIn);
+      },
+      contacts: () => this._contacts.map((c) => c.address),
+      log: options.log,
+    });
+    this.presence.onDidChange(() => this.changed());
     this.messages = new MessageService({ store: new MessageStore(options.historyDir), account: (id) => this.account(id), log: options.log });
     this.rooms = new RoomService({ server: () => options.settings().roomsServer, media: this.media, log: options.log });
     this.rooms.onDidChange(() => {
@@ -146,9 +163,13 @@ export class Softphone {
       timing: options.dialInTiming,
     });
     this.dialIn.onDidChange(() => this.changed());
-    this.accounts.onDidChange(() => this.changed());
+    this.accounts.onDidChange(() => {
+      this.followPresenceAccount();
+      this.changed();
+    });
     this.calls.onDidChange(() => {
       this.media.pushCalls(this.calls.views());
+      this.updateOwnPresence();
       this.changed();
     });
     // Each lost media session is reported to its owner (rooms will add theirs here).
@@ -191,7 +212,30 @@ export class Softphone {
 
   setContacts(contacts: Contact[]): void {
     this._contacts = [...contacts];
+    this.presence.refresh();
     this.changed();
+  }
+
+  /** The user is away (no window focused for a while) or back: published to whoever watches us. */
+  setAway(away: boolean): void {
+    this.away = away;
+    this.updateOwnPresence();
+  }
+
+  /** What we publish: on the phone during any call, else do not disturb, away or available. */
+  updateOwnPresence(): void {
+    const inCall = this.calls.views().some((c) => c.state !== "cleared");
+    const dnd = this.options.settings().doNotDisturb === true;
+    this.presence.setOwnState(inCall ? "on-the-phone" : dnd ? "dnd" : this.away ? "away" : "available");
+  }
+
+  /** A fresh registration (first, or after a reconnect) subscribes and publishes anew: the server lost the old ones with the flow. */
+  private followPresenceAccount(): void {
+    const account = this.account();
+    const registered = account?.state === "registered";
+    if (registered && !this.presenceRegistered) this.presence.resubscribe();
+    else this.presence.refresh();
+    this.presenceRegistered = registered;
   }
 
   /** Problems found in the settings (shown to the user and reported in getState()). */
@@ -240,6 +284,7 @@ export class Softphone {
       settingsErrors: this._settingsErrors,
       room: this.rooms.view(),
       dialIns: this.dialIn.views(),
+      presence: { own: this.presence.ownState, contacts: this.presence.lamps() },
     });
   }
 
@@ -345,7 +390,7 @@ export class Softphone {
    */
   async dispose(): Promise<void> {
     const sip = (async () => {
-      await Promise.all([this.calls.dispose().catch(() => undefined), this.dialIn.dispose().catch(() => undefined)]);
+      await Promise.all([this.calls.dispose().catch(() => undefined), this.dialIn.dispose().catch(() => undefined), this.presence.dispose().catch(() => undefined)]);
       await this.accounts.dispose();
     })();
     await Promise.all([sip, this.rooms.dispose().catch(() => undefined), this.recordings.closeAll().catch(() => undefined)]);

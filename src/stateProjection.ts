@@ -15,7 +15,7 @@ export function accountViews(accounts: SipAccount[], defaultAccount: SipAccount 
   }));
 }
 
-export function publicState(parts: { accounts: SipAccount[]; calls: CallView[]; callWindowConnected: boolean; settingsErrors: string[]; room?: RoomStateView; dialIns?: DialInCallerView[] }): SoftphoneState {
+export function publicState(parts: { accounts: SipAccount[]; calls: CallView[]; callWindowConnected: boolean; settingsErrors: string[]; room?: RoomStateView; dialIns?: DialInCallerView[]; presence?: SoftphoneState["presence"] }): SoftphoneState {
   return {
     accounts: parts.accounts.map((a) => {
       const entry: SoftphoneState["accounts"][number] = { id: a.id, state: a.state };
@@ -34,5 +34,6 @@ export function publicState(parts: { accounts: SipAccount[]; calls: CallView[]; 
     settingsErrors: [...parts.settingsErrors],
     ...(parts.room ? { room: parts.room } : {}),
     ...(parts.dialIns?.length ? { dialIns: parts.dialIns } : {}),
+    ...(parts.presence ? { presence: parts.presence } : {}),
   };
 }

@@ -6,6 +6,7 @@
 set -euo pipefail
 
 PKGS=(kamailio kamailio-websocket-modules kamailio-tls-modules kamailio-extra-modules
+      kamailio-presence-modules   # presence server: PUBLISH/SUBSCRIBE, busy lamp (dialog-info)
       rtpengine-daemon baresip-core sip-tester chromium openssl iproute2
       iptables   # iptables: packet loss injected (statistic match) by the quality test
       janus)     # rooms: VideoRoom, TextRoom, AudioBridge

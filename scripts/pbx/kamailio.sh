@@ -71,12 +71,29 @@ baresip_cmd() {
     setTimeout(() => { console.error("no response: " + buf); process.exit(1); }, 3000);' "$1" "${2:-}"
 }
 
+# The presence server's tables (db_text: one text file per table, from the schemas Kamailio
+# ships), empty at every start: like registrations, presence lives only while Kamailio runs (and
+# db_text cannot read back the rows it writes at shutdown with empty columns).
+presence_tables() {
+  local d src=""
+  for d in /usr/share/kamailio/dbtext/kamailio /usr/local/share/kamailio/dbtext/kamailio; do
+    [ -f "$d/presentity" ] && { src=$d; break; }
+  done
+  [ -n "$src" ] || fail "kamailio's db_text schemas (presentity, active_watchers…) not found"
+  rm -rf "$RUN_DIR/presence-db"
+  mkdir -p "$RUN_DIR/presence-db"
+  for t in version presentity active_watchers watchers xcap pua; do
+    [ -f "$src/$t" ] && cp "$src/$t" "$RUN_DIR/presence-db/$t"
+  done
+}
+
 start() {
   [ -f "$CONF/kamailio.cfg" ] || fail "$CONF/kamailio.cfg missing (run up.sh first)"
   if alive kamailio; then echo "kamailio already running (pid $(cat "$RUN/kamailio.pid"))"; return 0; fi
   local t0; t0=$(now_ms)
   mkdir -p "$RUN" "$LOGS"
   rm -f "$RUN/kamailio_ctl"
+  presence_tables
   kamailio -f "$CONF/kamailio.cfg" -Y "$RUN" -DD -E </dev/null >"$KAMLOG" 2>&1 &
   echo $! >"$RUN/kamailio.pid"
   local status pid; pid=$(cat "$RUN/kamailio.pid")

@@ -187,6 +187,8 @@ export interface ConversationView {
 }
 
 /** The JSON returned by `softphone.getState` and `api.getState()`. */
+import type { Lamp, OwnPresence } from "./presence";
+
 export interface SoftphoneState {
   accounts: Array<{ id: string; state: RegistrationState; reason?: RegistrationReasonKind; reasonText?: string; statusCode?: number }>;
   /** CallView with the party flattened to strings. */
@@ -198,6 +200,8 @@ export interface SoftphoneState {
   room?: RoomStateView;
   /** Phone callers dialled in to rooms through this softphone (accounts with roomDialIn). */
   dialIns?: DialInCallerView[];
+  /** What we publish about ourselves, and each contact's lamp by the address in softphone.contacts. */
+  presence?: { own: OwnPresence; contacts: Record<string, Lamp> };
 }
 
 /** A phone caller being walked into a room ("dialogue": typing its number) or in one. */

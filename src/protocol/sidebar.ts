@@ -3,7 +3,9 @@
 // so hiding, re-showing or reloading it loses nothing: it asks for a sync when it starts.
 import type { CallAction } from "./callActions";
 import type { Contact } from "../contacts/contactList";
+import type { Lamp } from "./presence";
 import type { RoomAction } from "./roomActions";
+import type { RoomPage } from "../rooms/roomListing";
 import type { AccountView, CallView, ConversationView, HistoryEntry, MessageView, RoomStateView } from "./model";
 import type { Mirror } from "./rpc";
 
@@ -17,8 +19,8 @@ export interface SidebarState {
   configErrors: string[];
   /** Whether a rooms server is set up (softphone.rooms.server). */
   roomsAvailable: boolean;
-  /** The user's contacts (setting softphone.contacts). */
-  contacts: Contact[];
+  /** The user's contacts (setting softphone.contacts), each with its presence lamp. */
+  contacts: Array<Contact & { presence?: Lamp }>;
   /** 1:1 conversations (SIP MESSAGE), the latest first, with unread counts. */
   conversations: ConversationView[];
   /** The room we are in, with its chat; null when in none (a patch must be able to say so). */
@@ -61,6 +63,8 @@ export interface SidebarToHost {
     "messages.send": { params: { accountId: string; peer: string; text: string }; result: { error?: string } };
     /** A message in the room's chat: to everyone, or a whisper `to` a member id. */
     "room.send": { params: { text: string; to?: string }; result: { error?: string } };
+    /** One page of the rooms on the server (ten to a page), all or one type. */
+    "rooms.list": { params: { kind: "all" | "video" | "audio"; page: number }; result: { page?: RoomPage; error?: string } };
   };
   notes: {
     /** Answer, decline, hang up, mute, hold, DTMF… (the one action table). */
@@ -80,8 +84,8 @@ export interface SidebarToHost {
     "messages.typing": { accountId: string; peer: string };
     /** The conversation is shown while the view is visible: it is read. */
     "messages.read": { accountId: string; peer: string };
-    /** Join or create a room (the host asks which, with the palette's pickers). */
-    "room.join": Record<string, never>;
+    /** Join a room (`roomId`; the host asks for its PIN and our name) or pick one with the palette. */
+    "room.join": { roomId?: number };
     "room.create": Record<string, never>;
     /** Mute, camera, screen share, receive a feed or not, leave: the room action table. */
     "room.action": RoomAction;

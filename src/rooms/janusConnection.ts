@@ -42,7 +42,15 @@ export interface JanusConnectionOptions {
   requestTimeoutMs?: number;
   /** Keepalive interval; must be below the server's session_timeout (60 s by default). Default 25 s. */
   keepaliveMs?: number;
+  /**
+   * After the socket drops, wait this long before each try to reconnect and reclaim the Janus
+   * session (the server keeps it for its reclaim_session_timeout). Default 0.5, 1, 2, 4 s.
+   */
+  reclaimDelaysMs?: number[];
 }
+
+/** Janus's "no such session": the server did not keep ours (reclaim_session_timeout is 0, or it restarted). */
+const NO_SUCH_SESSION = 458;
 
 export class JanusConnection {
   private ws: WebSocket | undefined;
@@ -51,6 +59,11 @@ export class JanusConnection {
   private readonly handleListeners = new Map<number, (event: JanusEvent) => void>();
   private keepalive: ReturnType<typeof setInterval> | undefined;
   private closedListeners: Array<(reason: string) => void> = [];
+  private reclaimedListeners: Array<() => void> = [];
+  private droppedListeners: Array<() => void> = [];
+  /** The socket dropped and we are trying to reclaim the session: settles when that is decided. */
+  private reclaiming: Promise<void> | undefined;
+  private closing = false;
 
   constructor(
     readonly url: string,
@@ -59,6 +72,13 @@ export class JanusConnection {
 
   /** Connect and create the Janus session. */
   async open(): Promise<void> {
+    await this.connectSocket();
+    const created = await this.request({ janus: "create" });
+    this.sessionId = (created.data as { id: number }).id;
+    this.startKeepalive();
+  }
+
+  private async connectSocket(): Promise<void> {
     const ws = new WebSocket(this.url, "janus-protocol");
     this.ws = ws;
     await new Promise<void>((resolve, reject) => {
@@ -66,16 +86,86 @@ export class JanusConnection {
       ws.once("error", (err) => reject(new JanusError(`cannot reach the rooms server at ${this.url}: ${err.message}`)));
     });
     ws.on("message", (raw) => this.receive(String(raw)));
-    ws.on("close", () => this.lost("the connection to the rooms server closed"));
+    ws.on("close", () => {
+      if (this.ws === ws) void this.dropped();
+    });
     ws.on("error", () => undefined); // "close" follows and says it
-    const created = await this.request({ janus: "create" });
-    this.sessionId = (created.data as { id: number }).id;
+  }
+
+  private startKeepalive(): void {
+    if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = setInterval(() => void this.request({ janus: "keepalive" }).catch(() => undefined), this.options.keepaliveMs ?? 25000);
     this.keepalive.unref?.();
   }
 
+  /**
+   * The socket went away under us (the network, a proxy, the server). The Janus session — our
+   * handles, our place in rooms, the peer connections' other ends — may still be on the server:
+   * reconnect and claim it, a few times. Only when that fails is the connection lost (the owner
+   * then joins again from scratch). Requests in flight when it dropped fail; nothing is resent.
+   */
+  private dropped(): Promise<void> {
+    if (this.reclaiming) return this.reclaiming;
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = undefined;
+    this.failPending(new JanusError("the connection to the rooms server dropped"));
+    if (this.closing || this.sessionId === undefined) {
+      this.lost("the connection to the rooms server closed");
+      return Promise.resolve();
+    }
+    this.reclaiming = this.reclaim().finally(() => (this.reclaiming = undefined));
+    for (const l of [...this.droppedListeners]) l();
+    return this.reclaiming;
+  }
+
+  private async reclaim(): Promise<void> {
+    for (const delay of this.options.reclaimDelaysMs ?? [500, 1000, 2000, 4000]) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.closing) break;
+      try {
+        await this.connectSocket();
+        await this.request({ janus: "claim" });
+        this.startKeepalive();
+        for (const l of [...this.reclaimedListeners]) l();
+        return;
+      } catch (err) {
+        const ws = this.ws;
+        this.ws = undefined; // its close must not start another round
+        ws?.terminate();
+        if (err instanceof JanusError && err.code === NO_SUCH_SESSION) break; // gone for good
+      }
+    }
+    this.lost("the connection to the rooms server closed");
+  }
+
+  /** Resolves once the connection is usable (now, or after a reclaim); rejects if it is lost. */
+  async ready(): Promise<void> {
+    if (this.reclaiming) await this.reclaiming;
+    if (!this.connected) throw new JanusError("not connected to the rooms server");
+  }
+
+  /** Whether the socket dropped and the session is being reclaimed. */
+  get isReclaiming(): boolean {
+    return this.reclaiming !== undefined;
+  }
+
+  /** Told when the socket drops and a reclaim starts. */
+  onDropped(listener: () => void): void {
+    this.droppedListeners.push(listener);
+  }
+
+  /** Told when the session was reclaimed after a drop (events sent meanwhile are lost: look again). */
+  onReclaimed(listener: () => void): void {
+    this.reclaimedListeners.push(listener);
+  }
+
+  /** Fault injection for tests: the socket drops as if the network went (the session stays on the server). */
+  dropSocketForTest(): void {
+    this.ws?.terminate();
+  }
+
   get connected(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN && this.sessionId !== undefined;
+    return this.ws?.readyState === WebSocket.OPEN && this.sessionId !== undefined && !this.reclaiming;
   }
 
   /** Told once when the connection goes (closed by the server, the network, or us). */
@@ -111,6 +201,7 @@ export class JanusConnection {
 
   /** Destroy the session and close. */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.connected) await this.request({ janus: "destroy" }).catch(() => undefined);
     this.ws?.close();
     this.lost("closed");
@@ -151,15 +242,19 @@ export class JanusConnection {
     if (typeof msg.sender === "number") this.handleListeners.get(msg.sender)?.(msg);
   }
 
+  private failPending(err: Error): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
   private lost(reason: string): void {
     if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = undefined;
     this.sessionId = undefined;
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new JanusError(reason));
-    }
-    this.pending.clear();
+    this.failPending(new JanusError(reason));
     const listeners = this.closedListeners;
     this.closedListeners = [];
     for (const l of listeners) l(reason);

@@ -62,6 +62,25 @@ export abstract class JoinedMember {
     }
   }
 
+  /**
+   * The room as it is now (after events were missed): who is gone leaves, who is new joins (and
+   * starts publishing if they do); marks we know are kept.
+   */
+  reconcile(present: Participant[]): void {
+    const ids = new Set(present.map((p) => p.id));
+    for (const id of [...this.others.keys()]) {
+      if (!ids.has(id) && this.others.delete(id)) this.emit({ kind: "left", id });
+    }
+    for (const p of present) {
+      if (p.id === this.id) continue;
+      const known = this.others.get(p.id);
+      const now: Participant = { ...known, ...p, display: p.display || known?.display || "" };
+      this.others.set(p.id, now);
+      if (!known) this.emit({ kind: "joined", participant: now });
+      if (now.publishing && !known?.publishing) this.emit({ kind: "publishing", participant: now });
+    }
+  }
+
   protected abstract receive(event: JanusEvent): void;
 
   protected emit(e: MemberEvent): void {

@@ -2,7 +2,8 @@
 // rooms (AudioBridge): create, list, kick, destroy. No media. No vscode import.
 import type { JanusConnection } from "./janusConnection";
 import { newRoomNumber } from "./dialIn/dialInCode";
-import { checkNewRoom, roomError, type NewRoom, type RoomInfo } from "./roomModel";
+import { describeRoom, readDescription } from "./roomListing";
+import { checkNewRoom, roomError, type NewRoom, type Participant, type RoomInfo } from "./roomModel";
 
 const PLUGINS = { video: "janus.plugin.videoroom", audio: "janus.plugin.audiobridge" } as const;
 
@@ -36,7 +37,7 @@ export class RoomAdmin {
         const { data } = await this.janus.message(this.handle, {
           request: "create",
           room: id,
-          description: room.subject.trim(),
+          description: describeRoom(room.subject.trim(), { start: room.start, end: room.end }),
           secret: room.secret,
           ...(room.pin ? { pin: room.pin } : {}),
           is_private: false,
@@ -57,11 +58,25 @@ export class RoomAdmin {
     return rooms.map((r) => ({
       id: r.room,
       kind: this.kind,
-      subject: r.description ?? String(r.room),
+      ...readDescription(r.description ?? String(r.room)),
       pinRequired: r.pin_required === true,
       participants: r.num_participants ?? 0,
       ...(r.record === true ? { recording: true } : {}),
     }));
+  }
+
+  /** Who is in a room now (VideoRoom: `publisher` says who sends; AudioBridge: everyone does). */
+  async participants(room: number): Promise<Participant[]> {
+    const data = await this.request(room, { request: "listparticipants", room });
+    const list = (Array.isArray(data.participants) ? data.participants : []) as Array<{ id?: unknown; display?: unknown; publisher?: unknown; muted?: unknown }>;
+    return list
+      .filter((p): p is { id: number; display?: unknown; publisher?: unknown; muted?: unknown } => typeof p?.id === "number")
+      .map((p) => ({
+        id: p.id,
+        display: typeof p.display === "string" ? p.display : "",
+        publishing: this.kind === "audio" || p.publisher === true,
+        ...(typeof p.muted === "boolean" ? { muted: p.muted } : {}),
+      }));
   }
 
   /**

@@ -2,6 +2,7 @@
 // members and member events, the checks a new room passes, and Janus's refusals in the words a
 // person needs ("wrong PIN", "no such room"), never a bare error code. No vscode import.
 import { JanusError } from "./janusConnection";
+import { checkSchedule } from "./roomListing";
 
 export const MAX_SUBJECT = 128;
 export const MAX_DISPLAY_NAME = 64;
@@ -16,6 +17,9 @@ export interface RoomInfo {
   participants: number;
   /** The server is recording the room (Janus's list says so to everyone who asks). */
   recording?: boolean;
+  /** When the room is expected to start and end, ms since the epoch (see roomListing.ts). */
+  start?: number;
+  end?: number;
 }
 
 export interface Participant {
@@ -40,6 +44,9 @@ export interface NewRoom {
   pin?: string;
   /** Needed to destroy the room and to kick (kept in SecretStorage by the caller). */
   secret: string;
+  /** Expected start and end (ms since the epoch), shown with the room in lists. */
+  start?: number;
+  end?: number;
 }
 
 /**
@@ -67,6 +74,7 @@ export function checkNewRoom(room: NewRoom): void {
   if (subject.length > MAX_SUBJECT) throw new Error(`the subject is ${subject.length} characters; at most ${MAX_SUBJECT}`);
   if (room.pin !== undefined && !PIN.test(room.pin)) throw new Error("the PIN must be 6 digits");
   if (!room.secret) throw new Error("a room needs a secret");
+  checkSchedule({ start: room.start, end: room.end });
 }
 
 export type MemberEvent =

@@ -15,6 +15,7 @@ import { localAddressToward } from "./dialIn/phoneLine";
 import { dialInCode } from "./dialIn/dialInCode";
 import { RoomAdmin } from "./roomAdmin";
 import type { NewRoom, RoomInfo } from "./roomModel";
+import { pageOfRooms, type RoomPage } from "./roomListing";
 import { RoomMember, RoomSubscription } from "./videoRoom";
 import { chatPipeThrough, type ChatMedia } from "./chatPipe";
 import { RoomChat } from "./roomChat";
@@ -116,6 +117,7 @@ export class RoomService {
       ...(c.kind === "audio" && dialInCode(c.room) ? { dialInCode: dialInCode(c.room) } : {}),
       chat: c.chat.view(),
       ...(c.recording ? { recording: true } : {}),
+      ...(this.janus?.isReclaiming ? { reconnecting: true } : {}),
     };
   }
 
@@ -123,6 +125,11 @@ export class RoomService {
   async list(): Promise<RoomInfo[]> {
     const admin = await this.management();
     return [...(await admin.video.list()), ...(await admin.audio.list())];
+  }
+
+  /** One page of the rooms (ten to a page), all or one type: the seed's roomList. */
+  async listPage(options: { kind?: RoomKind | "all"; page?: number } = {}): Promise<RoomPage> {
+    return pageOfRooms(await this.list(), options);
   }
 
   /**
@@ -298,6 +305,19 @@ export class RoomService {
     this._onDidChange.fire();
   }
 
+  /**
+   * After a reclaimed session: events sent while the socket was down are lost, so look at who is
+   * in the room now — those who left are dropped, newcomers added (and received when they publish).
+   */
+  private async catchUp(c: Current): Promise<void> {
+    try {
+      const present = await (await this.management())[c.kind].participants(c.room);
+      if (this.current === c) c.member.reconcile(present);
+    } catch (err) {
+      this.options.log.warn(`room ${c.room}: could not look at who is there after reconnecting: ${messageOf(err)}`);
+    }
+  }
+
   /** Mute our microphone in the room; the others are told (audio rooms: the server's mute; video rooms: our stream marks). */
   setMuted(muted: boolean): void {
     const c = this.inRoom();
@@ -461,10 +481,27 @@ export class RoomService {
 
   private async connection(): Promise<JanusConnection> {
     if (this.janus?.connected) return this.janus;
+    if (this.janus?.isReclaiming) {
+      const janus = this.janus;
+      const back = await janus.ready().then(() => true, () => false);
+      if (back && this.janus === janus) return janus;
+      if (this.janus?.connected) return this.janus;
+    }
     const url = this.options.server();
     if (!url) throw new Error("no rooms server is set up (setting softphone.rooms.server)");
     const janus = new JanusConnection(url);
     await janus.open();
+    janus.onDropped(() => {
+      if (this.janus !== janus) return;
+      this.options.log.info("rooms: the connection to the rooms server dropped; reclaiming the session");
+      this._onDidChange.fire();
+    });
+    janus.onReclaimed(() => {
+      if (this.janus !== janus) return;
+      this.options.log.info("rooms: reclaimed the session: still in the room");
+      if (this.current) void this.catchUp(this.current);
+      this._onDidChange.fire();
+    });
     janus.onClosed((reason) => {
       if (this.janus !== janus) return;
       this.janus = undefined;

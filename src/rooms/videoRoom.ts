@@ -2,26 +2,11 @@
 // publisher (our media offered, Janus answers) and subscribed to others (Janus offers, we
 // answer). Management (create, list, kick, destroy) is RoomAdmin's. No vscode import.
 import type { JanusConnection, JanusEvent } from "./janusConnection";
-import { RoomAdmin } from "./roomAdmin";
 import { attachAndJoin, JoinedMember } from "./joinedMember";
 import { MAX_DISPLAY_NAME, roomError, type Participant } from "./roomModel";
 import { describeStreams, marksOf, midsOf, type OwnMarks } from "./streamMarks";
 
 const PLUGIN = "janus.plugin.videoroom";
-
-/** Video-room management, plus who is in a room. */
-export class VideoRoomAdmin extends RoomAdmin {
-  static async attachVideo(janus: JanusConnection): Promise<VideoRoomAdmin> {
-    const handle = await janus.attach(PLUGIN, () => undefined);
-    return new VideoRoomAdmin(janus, handle, "video");
-  }
-
-  async participants(room: number): Promise<Participant[]> {
-    const data = await this.request(room, { request: "listparticipants", room });
-    const list = (data.participants ?? []) as Array<{ id: number; display?: string; publisher?: boolean }>;
-    return list.map((p) => ({ id: p.id, display: p.display ?? "", publishing: p.publisher === true }));
-  }
-}
 
 /** Us in a room, joined as a publisher (we may publish later); events about the others follow. */
 export class RoomMember extends JoinedMember {

@@ -164,7 +164,7 @@ async function pickDialTarget(softphone: Softphone, what = "Dial"): Promise<stri
   qp.placeholder = "Number, user name or sip: address";
   // Contacts first (their name shows, their address is dialled), then recent targets.
   const offered: Array<vscode.QuickPickItem & { target: string }> = [
-    ...contactItems(softphone.contacts),
+    ...contactItems(softphone.contacts, (a) => softphone.presence.lampOf(a)),
     ...recent.map((uri) => ({ label: uri.replace(/^sips?:/, ""), description: "recent", target: uri.replace(/^sips?:/, "") })),
   ];
   qp.items = offered;

@@ -10,6 +10,7 @@ import { safeUiText } from "../calls/remoteParty";
 import { dialInCode } from "../rooms/dialIn/dialInCode";
 import { MAX_CHAT_TEXT } from "../rooms/textRoom";
 import { memberLabel } from "./format";
+import { checkSchedule, parseWhen, type Schedule } from "../rooms/roomListing";
 
 const PIN = /^[0-9]{6}$/;
 
@@ -63,7 +64,12 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
       }
       return { code, ...(address ? { address } : {}) };
     })),
-    reg("softphone.createRoom", guarded(async (subject?: unknown, options?: { pin?: string; kind?: "video" | "audio" }) => {
+    // The seed's roomList: one page (ten rooms) of all rooms or one type, for scripts and the API.
+    reg("softphone.listRooms", guarded(async (kind?: unknown, page?: unknown) => {
+      serverUrl();
+      return rooms.listPage({ kind: kind === "video" || kind === "audio" ? kind : "all", page: typeof page === "number" ? page : 1 });
+    })),
+    reg("softphone.createRoom", guarded(async (subject?: unknown, options?: { pin?: string; kind?: "video" | "audio"; start?: number; end?: number }) => {
       const url = serverUrl();
       const kind =
         typeof subject === "string"
@@ -88,8 +94,25 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
           ? options?.pin
           : await vscode.window.showInputBox({ title: "Softphone: New room", prompt: "PIN (6 digits), or empty for an open room", password: true, validateInput: (v) => (v === "" || PIN.test(v) ? undefined : "6 digits, or empty") });
       if (pin === undefined && typeof subject !== "string") return undefined;
+      let schedule: Schedule = { start: options?.start, end: options?.end };
+      if (typeof subject !== "string") {
+        const when = await vscode.window.showInputBox({
+          title: "Softphone: New room",
+          prompt: "When (optional, local time): e.g. 2026-12-01 10:00 to 11:00",
+          validateInput: (v) => {
+            try {
+              checkSchedule(parseWhen(v));
+              return undefined;
+            } catch (err) {
+              return err instanceof Error ? err.message : String(err);
+            }
+          },
+        });
+        if (when === undefined) return undefined;
+        schedule = parseWhen(when);
+      }
       const secret = randomBytes(18).toString("base64url");
-      const id = await rooms.create({ kind, subject: s, ...(pin ? { pin } : {}), secret });
+      const id = await rooms.create({ kind, subject: s, ...(pin ? { pin } : {}), secret, ...schedule });
       await secrets.set(url, id, secret);
       if (typeof subject !== "string") {
         const byPhone = kind === "audio" ? dialInHint(id) : "";

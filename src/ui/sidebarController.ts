@@ -6,6 +6,7 @@ import type { SidebarToHost } from "../protocol/sidebar";
 import type { Softphone } from "../softphone";
 import { messageOf } from "../util/text";
 import { safeLink } from "../util/chatText";
+import { safeUiText } from "../calls/remoteParty";
 
 export type SidebarNoteHandlers = { [K in keyof SidebarToHost["notes"]]: (params: SidebarToHost["notes"][K]) => void };
 
@@ -43,7 +44,18 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
       const peer = str(p?.peer);
       if (accountId && peer) return softphone.messages.markRead(accountId, peer);
     }),
-    "room.join": guard(() => vscode.commands.executeCommand("softphone.joinRoom")),
+    "room.join": guard(async (p) => {
+      const roomId = typeof p?.roomId === "number" ? p.roomId : undefined;
+      if (roomId === undefined) return vscode.commands.executeCommand("softphone.joinRoom");
+      const room = (await softphone.rooms.list()).find((r) => r.id === roomId);
+      if (!room) throw new Error(`room ${roomId} is not on the server any more`);
+      let pin: string | undefined;
+      if (room.pinRequired) {
+        pin = await vscode.window.showInputBox({ title: `Softphone: Join "${safeUiText(room.subject, 128)}"`, prompt: "The room's PIN", password: true });
+        if (pin === undefined) return undefined;
+      }
+      return vscode.commands.executeCommand("softphone.joinRoom", roomId, { pin });
+    }),
     "room.create": guard(() => vscode.commands.executeCommand("softphone.createRoom")),
     "room.action": guard((p) => softphone.roomAct(p)),
     "room.chatSeen": guard(() => softphone.rooms.markChatRead()),

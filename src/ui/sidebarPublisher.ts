@@ -18,7 +18,7 @@ function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls
     callWindowConnected: softphone.callWindowConnected,
     configErrors: [...softphone.settingsErrors],
     roomsAvailable: softphone.roomsAvailable,
-    contacts: [...softphone.contacts],
+    contacts: softphone.contacts.map((c) => ({ ...c, presence: softphone.presence.lampOf(c.address) })),
     room: room ?? null,
   };
 }

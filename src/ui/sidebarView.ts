@@ -3,6 +3,7 @@
 // decides when); the view asks for a full sync whenever it (re)loads, so hiding, showing or
 // reloading it loses nothing.
 import * as vscode from "vscode";
+import type { RoomPage } from "../rooms/roomListing";
 import { randomBytes } from "node:crypto";
 import { RpcEndpoint, type Envelope } from "../protocol/rpc";
 import type { HostSidebarChannel, SidebarPatch, SidebarState } from "../protocol/sidebar";
@@ -18,6 +19,7 @@ export interface SidebarHandlers {
   refresh(): void;
   dial(target: string, accountId?: string, video?: boolean): Promise<string>;
   sendRoomMessage(text: string, to?: string): Promise<void>;
+  listRooms(kind: "all" | "video" | "audio", page: number): Promise<RoomPage>;
   conversation(accountId: string, peer: string): Promise<MessageView[]>;
   sendMessage(accountId: string, peer: string, text: string): Promise<void>;
   notes: SidebarNoteHandlers;
@@ -67,6 +69,13 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
       try {
         await this.handlers.sendRoomMessage(String(text ?? ""), typeof to === "string" ? to : undefined);
         return {};
+      } catch (err) {
+        return { error: messageOf(err) };
+      }
+    });
+    rpc.handle("rooms.list", async ({ kind, page }) => {
+      try {
+        return { page: await this.handlers.listRooms(kind === "video" || kind === "audio" ? kind : "all", typeof page === "number" ? page : 1) };
       } catch (err) {
         return { error: messageOf(err) };
       }

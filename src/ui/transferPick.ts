@@ -18,7 +18,7 @@ export async function pickTransferTarget(softphone: Softphone, call: CallView): 
   const fixed: TransferItem[] = [
     ...others.map((c) => ({ label: `$(arrow-swap) ${safeUiText(callLabel(c))}`, description: "attended: connect them with each other", action: { toCallId: c.id } })),
     { label: "$(mail) Voicemail of…", description: "send the call to someone's voicemail", voicemail: true as const },
-    ...contactItems(softphone.contacts).map(({ target, ...item }) => ({ ...item, action: { to: target } })),
+    ...contactItems(softphone.contacts, (a) => softphone.presence.lampOf(a)).map(({ target, ...item }) => ({ ...item, action: { to: target } })),
     ...recent.map((uri) => ({ label: uri.replace(/^sips?:/, ""), description: "recent", action: { to: uri } })),
   ];
   const qp = vscode.window.createQuickPick<TransferItem>();

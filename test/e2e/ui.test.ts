@@ -407,8 +407,15 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     assert.ok(decoded.left > 0.003 && decoded.right > 0.01, `both directions are in it (left ${decoded.left.toFixed(4)}, right ${decoded.right.toFixed(4)})`);
   });
 
-  it("rooms in the sidebar: Join Room… → Demo room; a message typed in its chat shows as plain text (markup inert, only the http link is a link); Leave", async () => {
+  it("rooms in the sidebar: the rooms list (type filter), Join Room… → Demo room; a message typed in its chat shows as plain text (markup inert, only the http link is a link); Leave", async () => {
     let frame = await showSidebar();
+    const entries = frame.locator("[data-testid=room-entry]");
+    await entries.filter({ hasText: "Demo audio room" }).waitFor({ timeout: 20000 });
+    const listed = async () => (await entries.locator(".subject").allTextContents()).sort();
+    assert.deepEqual(await listed(), ["Demo audio room", "Demo room"], "both demo rooms are listed");
+    await frame.locator("[data-testid=room-filter]").selectOption("audio");
+    await waitFor("the audio filter to leave the audio room only", async () => JSON.stringify(await listed()) === JSON.stringify(["Demo audio room"]), 10000, 200);
+    await frame.locator("[data-testid=room-filter]").selectOption("all");
     await frame.locator("[data-testid=room-join]").click();
     await quickInput("Demo room");
     await quickInput("Alice");

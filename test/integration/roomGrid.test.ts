@@ -60,8 +60,10 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
     for (const [phone, name] of phones) {
       for (const [, other] of phones.filter(([, n]) => n !== name)) await assertFeedArrives(phone, await feedAt(phone, other), `${name} receiving ${other}`);
     }
-    const names = await rig.page(0).$$eval('[data-testid="room-tile"] [data-testid="tile-name"]', (els) => els.map((e) => e.textContent));
-    assert.deepEqual([...names].sort(), ["Ben", "Cid", "You"]);
+    const names = () => rig.page(0).$$eval('[data-testid="room-tile"] [data-testid="tile-name"]', (els) => els.map((e) => e.textContent ?? "").sort().join(", "));
+    await waitFor("Ann's call window to name a tile for each of the three", async () => (await names()) === "Ben, Cid, You", 10000, 200).catch(async (err) => {
+      throw new Error(`${(err as Error).message}; the tiles say: ${await names()}`);
+    });
     assert.equal((await tileAt(0, "Ben"))?.video, "on", "Ben's tile at Ann plays his video");
   });
 
@@ -79,9 +81,9 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
     await waitFor("Cid to see Ben muted", () => memberAt(cid, "Ben")?.muted === true, 10000);
     await waitFor("Ann's tile for Ben to be marked muted", async () => (await tileAt(0, "Ben"))?.muted === "true", 5000);
     assert.equal(memberAt(ann, "Cid")?.muted, false, "only Ben is marked");
-    await sleep(1000);
-    const silent = await peakLevel(ann, benAtAnn);
     // A muted track sends digital silence; the decoder's comfort noise reads below 0.01.
+    let silent = 1;
+    await waitFor("Ann to hear nothing from Ben", async () => (silent = await peakLevel(ann, benAtAnn, 1500)) < 0.01, 12000, 0).catch(() => undefined);
     assert.ok(silent < 0.01, `Ben muted: Ann hears nothing from him (level ${silent})`);
     ben.rooms.setMuted(false);
     await waitFor("Ann to see Ben unmuted", () => memberAt(ann, "Ben")?.muted === false, 10000);
@@ -128,7 +130,8 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
     assert.ok(typeof screenId === "number", "Ann's view has her screen share's member id");
     assert.ok(!ann.rooms.view()!.others.some((p) => p.id === screenId), "Ann's own screen is not listed as someone else");
     for (const [phone, name, i] of [[ben, "Ben", 1], [cid, "Cid", 2]] as const) {
-      const screen: { display: string; screen?: boolean } = await waitFor(`${name} to see Ann's screen`, () => phone.rooms.view()?.others.find((p) => p.id === screenId), 10000);
+      // Janus announces the newcomer ("joining") before its streams: the screen mark follows.
+      const screen: { display: string; screen?: boolean } = await waitFor(`${name} to see Ann's screen`, () => phone.rooms.view()?.others.find((p) => p.id === screenId && p.publishing), 10000);
       assert.deepEqual({ display: screen.display, screen: screen.screen }, { display: "Ann", screen: true });
       await assertVideoArrives(phone, await waitFor(`${name} to receive the screen`, () => phone.rooms.subscriptionSession(screenId), 15000), `${name} receiving Ann's screen`);
       const tile: TileSeen = await waitFor(`${name}'s call window to show the screen tile`, async () => {

@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { JanusConnection } from "../../src/rooms/janusConnection";
 import type { MemberEvent } from "../../src/rooms/roomModel";
-import { RoomMember, VideoRoomAdmin } from "../../src/rooms/videoRoom";
+import { RoomMember } from "../../src/rooms/videoRoom";
+import { RoomAdmin } from "../../src/rooms/roomAdmin";
 import { startPbx, type Pbx } from "../support/pbx";
 import { REPO } from "../support/phoneBench";
 import { waitFor } from "../support/wait";
@@ -47,7 +48,7 @@ describe("rooms on Janus (VideoRoom): create, list, PIN, join, kick, destroy", f
   }
 
   it("a room created with a PIN is listed with its subject and 'PIN required'; a wrong PIN is refused clearly; the right one joins and the others see it", async () => {
-    const admin = await VideoRoomAdmin.attachVideo(await connect());
+    const admin = await RoomAdmin.attach(await connect(), "video");
     const room = await admin.create({ subject: "Release planning <b>&</b> \u{1F680}", pin: "123456", secret: "s3cret-admin" });
     const listed = (await admin.list()).find((r) => r.id === room);
     assert.deepEqual(listed, { id: room, kind: "video", subject: "Release planning <b>&</b> \u{1F680}", pinRequired: true, participants: 0 });
@@ -71,7 +72,7 @@ describe("rooms on Janus (VideoRoom): create, list, PIN, join, kick, destroy", f
   });
 
   it("kick and destroy need the room's secret; the kicked member and then the others are told", async () => {
-    const admin = await VideoRoomAdmin.attachVideo(await connect());
+    const admin = await RoomAdmin.attach(await connect(), "video");
     const room = await admin.create({ subject: "Standup", secret: "s3cret-two" });
     const carol = await RoomMember.join(await connect(), room, { display: "carol" });
     const dave = await RoomMember.join(await connect(), room, { display: "dave" });

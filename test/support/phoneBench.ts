@@ -41,14 +41,14 @@ export async function startPhoneBench(
   name: string,
   accounts: AccountConfig[],
   options: Partial<SoftphoneOptions> = {},
-  /** The call windows' fake microphone plays this WAV file (looped) instead of Chromium's beeps. */
-  bench: { microphoneFile?: (runDir: string) => string } = {},
+  /** The call windows' fake microphone plays this WAV file (looped) instead of Chromium's beeps; more Chromium flags. */
+  bench: { microphoneFile?: (runDir: string) => string; browserArgs?: string[] } = {},
 ): Promise<PhoneBench> {
   const runRoot = process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run");
   mkdirSync(runRoot, { recursive: true });
   const runDir = mkdtempSync(join(runRoot, `it-${name}-`));
   const pbx = await startPbx(join(runDir, "pbx"));
-  const browser = await launchBrowser(runDir, bench.microphoneFile ? [`--use-file-for-fake-audio-capture=${bench.microphoneFile(runDir)}`] : []);
+  const browser = await launchBrowser(runDir, [...(bench.microphoneFile ? [`--use-file-for-fake-audio-capture=${bench.microphoneFile(runDir)}`] : []), ...(bench.browserArgs ?? [])]);
   const log = options.log ?? benchLog(name);
   const { phone, pages } = benchPhone(browser, join(runDir, "history"), log, options);
   const stop = async () => {

@@ -23,8 +23,24 @@ export interface RoomPhones {
 }
 
 /** A bench with `count` phones for room tests. */
-export async function startRoomPhones(name: string, count: number, options: { speechLike?: boolean } = {}): Promise<RoomPhones> {
-  const bench = await startPhoneBench(name, [], { settings: roomSettings }, options.speechLike ? { microphoneFile: (dir) => writeSpeechLike(join(dir, "speech-like.wav")) } : {});
+export async function startRoomPhones(
+  name: string,
+  count: number,
+  options: { speechLike?: boolean; /** Phone i's rooms server (default the bench's Janus). */ roomsServer?: (i: number) => string } = {},
+): Promise<RoomPhones> {
+  const settingsOf = (i: number) => () => ({ ...roomSettings(), ...(options.roomsServer ? { roomsServer: options.roomsServer(i) } : {}) });
+  const bench = await startPhoneBench(
+    name,
+    [],
+    { settings: settingsOf(0) },
+    options.speechLike
+      ? {
+          microphoneFile: (dir) => writeSpeechLike(join(dir, "speech-like.wav")),
+          // Three publishers and six subscriptions in one browser on two cores: cameras at 15 fps.
+          browserArgs: ["--use-fake-device-for-media-stream=device-count=3,fps=15"],
+        }
+      : {},
+  );
   const extra: Array<ReturnType<typeof addBenchPhone>> = [];
   const stop = async () => {
     for (const p of extra) await p.stop();
@@ -32,7 +48,7 @@ export async function startRoomPhones(name: string, count: number, options: { sp
   };
   try {
     for (let i = 1; i < count; i++) {
-      const p = addBenchPhone(bench, `${name}-${i}`, { settings: roomSettings });
+      const p = addBenchPhone(bench, `${name}-${i}`, { settings: settingsOf(i) });
       extra.push(p);
       await p.phone.start([]);
     }

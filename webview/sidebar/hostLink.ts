@@ -5,6 +5,7 @@
 import { writable } from "svelte/store";
 import { RpcEndpoint, type Envelope } from "../../src/protocol/rpc";
 import type { MessageView } from "../../src/protocol/model";
+import type { RoomPage } from "../../src/rooms/roomListing";
 import { applySidebarPatch, type SidebarHostChannel, type SidebarPatch, type SidebarState, type SidebarToHost } from "../../src/protocol/sidebar";
 
 interface VsCodeApi {
@@ -137,6 +138,15 @@ export async function sendRoomMessage(text: string, to?: string): Promise<string
     return (await rpc.request("room.send", to ? { text, to } : { text }))?.error;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** One page of the rooms on the server; `error` says why there is none (never throws). */
+export async function listRooms(kind: "all" | "video" | "audio", page: number): Promise<{ page?: RoomPage; error?: string }> {
+  try {
+    return (await rpc.request("rooms.list", { kind, page })) ?? { error: "no answer" };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -126,12 +126,19 @@ describe("Softphone extension in real VS Code", function () {
     assert.ok(wav.peak > 0.05 && wav.rms > 0.005, `baresip heard sound (rms ${wav.rms.toFixed(4)}, peak ${wav.peak.toFixed(3)})`);
   });
 
-  it("rooms by command, with arguments: create (its secret kept in SecretStorage), a wrong PIN refused, join, the status in getState, leave, close", async function () {
+  it("rooms by command, with arguments: create with a schedule (its secret kept in SecretStorage), listed by type, a wrong PIN refused, join, the status in getState, leave, close", async function () {
     this.timeout(60000);
     await config().update("rooms.server", "ws://127.0.0.1:8188", vscode.ConfigurationTarget.Global);
     try {
-      const id = await vscode.commands.executeCommand<number>("softphone.createRoom", "Palette room", { pin: "135790" });
+      const start = Date.UTC(2030, 0, 2, 9, 0);
+      const end = Date.UTC(2030, 0, 2, 10, 0);
+      const id = await vscode.commands.executeCommand<number>("softphone.createRoom", "Palette room", { pin: "135790", start, end });
       assert.equal(typeof id, "number");
+      // roomList: filtered by type, with the schedule the room was created with.
+      const videoRooms = await vscode.commands.executeCommand<{ rooms: Array<{ id: number; subject: string; start?: number; end?: number; pinRequired: boolean }>; kind: string }>("softphone.listRooms", "video");
+      assert.deepEqual(videoRooms.rooms.find((r) => r.id === id), { id, kind: "video", subject: "Palette room", start, end, pinRequired: true, participants: 0 });
+      const audioRooms = await vscode.commands.executeCommand<{ rooms: Array<{ id: number }> }>("softphone.listRooms", "audio");
+      assert.ok(!audioRooms.rooms.some((r) => r.id === id), "not among the audio rooms");
       // makeSipNumber: a room we create has a 6-digit number phones type after calling the dial-in account.
       const dialIn = await vscode.commands.executeCommand<{ code: string }>("softphone.makeDialInNumber", id);
       assert.equal(dialIn.code, String(id).padStart(6, "0"));

@@ -1,0 +1,206 @@
+// Presence over SIP: we watch each contact — SUBSCRIBE to their "presence" (PIDF: available,
+// away, do not disturb, offline) and "dialog" (the busy lamp the PBX publishes for their calls)
+// — and publish our own state with PUBLISH (PIDF). Through the account that places calls (the
+// first one, or the one named). Everything is set up again after the account registers anew
+// (a reconnect loses the server's subscriptions along with the flow). No vscode import.
+import { Publisher, Subscriber, SubscriptionState, UserAgent } from "sip.js";
+import type { SipAccount } from "../sip/sipAccount";
+import { parseDialString } from "../calls/dialString";
+import { domainOf } from "../accounts/accountConfig";
+import { Emitter } from "../util/emitter";
+import type { Logger } from "../util/logger";
+import { messageOf } from "../util/text";
+import { lampOf, pidfFor, readDialogInfo, readPidf, type DialogState, type Lamp, type OwnPresence, type PidfState } from "./presenceDocs";
+
+export interface PresenceServiceOptions {
+  /** The account that watches and publishes (undefined: the default one). */
+  account: () => SipAccount | undefined;
+  /** Whom to watch: contact addresses as the user wrote them (numbers, names, sip: URIs). */
+  contacts: () => string[];
+  log: Logger;
+  /** How long each subscription and publication lasts before sip.js refreshes it (s). Default 600. */
+  expires?: number;
+  /** After a refused or ended subscription, try again after this long. Default 30 s. */
+  retryMs?: number;
+}
+
+interface Watch {
+  /** The address as the user wrote it (the key the UI asks by). */
+  address: string;
+  uri: string;
+  presence?: Subscriber;
+  dialog?: Subscriber;
+  /** null: the server says it has no presence document for them. */
+  pidf?: PidfState | null;
+  dialogState?: DialogState;
+  retry?: ReturnType<typeof setTimeout>;
+}
+
+export class PresenceService {
+  private watches = new Map<string, Watch>();
+  private publisher: Publisher | undefined;
+  private own: OwnPresence = "available";
+  /** The account (and its registration) our subscriptions and publication belong to. */
+  private boundTo: { account: SipAccount; generation: number } | undefined;
+  private generation = 0;
+  private disposed = false;
+  private readonly _onDidChange = new Emitter<void>();
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly options: PresenceServiceOptions) {}
+
+  /** Each contact address's lamp (unknown until the server said something). */
+  lamps(): Record<string, Lamp> {
+    const out: Record<string, Lamp> = {};
+    for (const w of this.watches.values()) out[w.address] = lampOf(w.pidf, w.dialogState);
+    return out;
+  }
+
+  lampOf(address: string): Lamp {
+    const w = [...this.watches.values()].find((x) => x.address === address);
+    return w ? lampOf(w.pidf, w.dialogState) : "unknown";
+  }
+
+  /** Our own state, as we publish it. */
+  get ownState(): OwnPresence {
+    return this.own;
+  }
+
+  /** Publish `state` (the same state again is not sent). */
+  setOwnState(state: OwnPresence): void {
+    if (state === this.own) return;
+    this.own = state;
+    void this.publish();
+    this._onDidChange.fire();
+  }
+
+  /**
+   * Bring subscriptions and publication in line with the account (registered or not, which one,
+   * a fresh registration after a reconnect) and the contacts. Call on any of those changes.
+   */
+  refresh(): void {
+    if (this.disposed) return;
+    const account = this.options.account();
+    const ready = account?.state === "registered" ? account : undefined;
+    if (!ready) {
+      if (this.boundTo) this.unbind();
+      return;
+    }
+    if (this.boundTo?.account !== ready) {
+      this.unbind();
+      this.boundTo = { account: ready, generation: ++this.generation };
+      void this.publish();
+    }
+    this.reconcile(ready);
+  }
+
+  /** The account registered again (a reconnect): subscribe and publish anew. */
+  resubscribe(): void {
+    this.unbind();
+    this.refresh();
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.unbind(true);
+  }
+
+  private reconcile(account: SipAccount): void {
+    const wanted = new Map<string, string>();
+    for (const address of new Set(this.options.contacts())) {
+      const uri = this.resolve(account, address);
+      if (uri) wanted.set(uri, address);
+    }
+    for (const [uri, w] of this.watches) if (!wanted.has(uri)) this.stopWatch(w, true);
+    for (const [uri, address] of wanted) {
+      const known = this.watches.get(uri);
+      if (known) known.address = address;
+      else this.startWatch(account, { address, uri });
+    }
+  }
+
+  private resolve(account: SipAccount, address: string): string | undefined {
+    const parsed = parseDialString(address, { domain: domainOf(account.config.uri), dialPlan: account.config.dialPlan });
+    if (!parsed.ok || !UserAgent.makeURI(parsed.target.uri)) return undefined;
+    return parsed.target.uri;
+  }
+
+  private startWatch(account: SipAccount, w: Watch): void {
+    this.watches.set(w.uri, w);
+    const uri = UserAgent.makeURI(w.uri)!;
+    const expires = this.options.expires ?? 600;
+    const subscribe = (event: "presence" | "dialog", accept: string, read: (body: string) => void): Subscriber => {
+      const sub = new Subscriber(account.ua, uri, event, { expires, extraHeaders: [`Accept: ${accept}`] });
+      sub.delegate = {
+        onNotify: (notification) => {
+          notification.accept().catch(() => undefined);
+          if (this.watches.get(w.uri) !== w) return;
+          read(notification.request.body ?? "");
+          this._onDidChange.fire();
+        },
+      };
+      sub.stateChange.addListener((state) => {
+        if (state !== SubscriptionState.Terminated || this.watches.get(w.uri) !== w || this.disposed) return;
+        // Refused, expired or ended by the server: look again later, as long as we still watch.
+        this.options.log.info(`presence: the ${event} subscription to ${w.uri} ended; trying again later`);
+        this.scheduleRetry(account, w);
+      });
+      sub.subscribe().catch((err) => this.options.log.warn(`presence: could not subscribe to ${w.uri} (${event}): ${messageOf(err)}`));
+      return sub;
+    };
+    w.presence = subscribe("presence", "application/pidf+xml", (body) => {
+      w.pidf = body.trim() ? (readPidf(body) ?? w.pidf) : null;
+    });
+    w.dialog = subscribe("dialog", "application/dialog-info+xml", (body) => {
+      w.dialogState = body.trim() ? (readDialogInfo(body) ?? w.dialogState) : "idle";
+    });
+  }
+
+  private scheduleRetry(account: SipAccount, w: Watch): void {
+    if (w.retry) return;
+    w.retry = setTimeout(() => {
+      w.retry = undefined;
+      if (this.watches.get(w.uri) !== w || this.boundTo?.account !== account) return;
+      this.stopWatch(w, false);
+      this.startWatch(account, { address: w.address, uri: w.uri, pidf: w.pidf, dialogState: w.dialogState });
+    }, this.options.retryMs ?? 30000);
+    w.retry.unref?.();
+  }
+
+  private stopWatch(w: Watch, unsubscribe: boolean): void {
+    if (this.watches.get(w.uri) === w) this.watches.delete(w.uri);
+    clearTimeout(w.retry);
+    for (const sub of [w.presence, w.dialog]) {
+      if (!sub) continue;
+      sub.delegate = undefined;
+      if (unsubscribe && sub.state === SubscriptionState.Subscribed) void sub.unsubscribe().catch(() => undefined);
+      void sub.dispose().catch(() => undefined);
+    }
+  }
+
+  private async unbind(unsubscribe = false): Promise<void> {
+    const publisher = this.publisher;
+    this.publisher = undefined;
+    this.boundTo = undefined;
+    for (const w of [...this.watches.values()]) this.stopWatch(w, unsubscribe);
+    this._onDidChange.fire();
+    // Unpublished on dispose (sip.js: unpublishOnClose), so watchers see us go.
+    if (publisher) await publisher.dispose().catch(() => undefined);
+  }
+
+  private async publish(): Promise<void> {
+    const bound = this.boundTo;
+    if (!bound) return;
+    const { account } = bound;
+    try {
+      this.publisher ??= new Publisher(account.ua, UserAgent.makeURI(account.config.uri)!, "presence", {
+        expires: this.options.expires ?? 600,
+        contentType: "application/pidf+xml",
+        unpublishOnClose: true,
+      });
+      await this.publisher.publish(pidfFor(account.config.uri, this.own));
+    } catch (err) {
+      this.options.log.warn(`presence: could not publish our state: ${messageOf(err)}`);
+    }
+  }
+}
