@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { ConversationView, MessageView } from "../protocol/model";
 import { Emitter } from "../util/emitter";
 import { withFileLock } from "../history/fileLock";
-import { appendLine, FILE_MODE, readJournalText, replaceFile } from "../history/journalFile";
+import { appendLine, FILE_MODE, fileVersion, readJournalText, replaceFile, sameVersion, type FileVersion } from "../history/journalFile";
 import { conversationKey, conversationsOf, foldMessages, formatMessageRecord, keptMessageLines, parseMessageJournal, type MessageRecord, type StoredMessage } from "./messageJournal";
 
 const JOURNAL_FILE = "messages.jsonl";
@@ -25,6 +25,12 @@ export class MessageStore {
   private readonly lockPath: string;
   private writes: Promise<unknown> = Promise.resolve();
   private appendsSinceCount = 0;
+  /**
+   * The journal as last read, with the file's version (size, mtime, inode) then: the badge and
+   * the sidebar ask after every message, and a burst must not re-read the whole file each time.
+   * Any write — ours or another window's — changes the version, so a stale cache is never used.
+   */
+  private cache: { version: FileVersion; records: MessageRecord[] } | undefined;
   private readonly _onDidChange = new Emitter<void>();
   readonly onDidChange = this._onDidChange.event;
 
@@ -94,7 +100,13 @@ export class MessageStore {
   }
 
   private async records(): Promise<MessageRecord[]> {
-    return parseMessageJournal(await this.read()).map((r) => r.record);
+    const version = await fileVersion(this.path);
+    if (this.cache && version && sameVersion(this.cache.version, version)) return this.cache.records;
+    const records = parseMessageJournal(await this.read()).map((r) => r.record);
+    // Only a version that matches what was read may be cached (a write may land in between).
+    const now = await fileVersion(this.path);
+    this.cache = version && now && sameVersion(version, now) ? { version, records } : undefined;
+    return records;
   }
 
   private read(): Promise<string> {

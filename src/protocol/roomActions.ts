@@ -9,6 +9,11 @@ export type RoomAction =
   | { action: "screen"; on: boolean }
   /** Receive one publisher's feed (subscribe) or stop receiving it (unsubscribe). */
   | { action: "receive"; memberId: number; on: boolean }
+  /**
+   * Which simulcast layer of a publisher's video to receive: "high" for the large tile (stage,
+   * pinned), "low" for a small one. The call window asks, as it knows the layout.
+   */
+  | { action: "layer"; memberId: number; layer: "high" | "low" }
   | { action: "leave" };
 
 export type RoomActionName = RoomAction["action"];

@@ -22,6 +22,10 @@ export function checkRoomAction(input: unknown): RoomAction {
     case "receive":
       if (typeof a.memberId !== "number" || !Number.isSafeInteger(a.memberId)) throw new Error('room action "receive" needs a member id');
       return { action: "receive", memberId: a.memberId, on: flag("on") };
+    case "layer":
+      if (typeof a.memberId !== "number" || !Number.isSafeInteger(a.memberId)) throw new Error('room action "layer" needs a member id');
+      if (a.layer !== "high" && a.layer !== "low") throw new Error('room action "layer" needs "high" or "low"');
+      return { action: "layer", memberId: a.memberId, layer: a.layer };
     case "leave":
       return { action: "leave" };
     default:
@@ -40,6 +44,8 @@ export async function runRoomAction(rooms: RoomService, input: unknown): Promise
       return rooms.shareScreen(action.on);
     case "receive":
       return rooms.setReceiving(action.memberId, action.on);
+    case "layer":
+      return rooms.setLayer(action.memberId, action.layer);
     case "leave":
       return rooms.leave();
   }

@@ -61,6 +61,8 @@ interface Current {
   subscriptions: Map<number, { sub: RoomSubscription; sessionId: string }>;
   /** Publishers we chose not to receive (unsubscribe): not subscribed to automatically again. */
   declined: Set<number>;
+  /** The simulcast layer asked for each publisher's video (default: Janus's, the full picture). */
+  layers: Map<number, "high" | "low">;
   /** Our screen share: a second publisher of ours in the room. */
   screen?: RoomMember;
   chat: RoomChat;
@@ -70,6 +72,9 @@ interface Current {
   watchRoom?: ReturnType<typeof setInterval>;
   unwatch: () => void;
 }
+
+/** Janus's simulcast substreams: 2 the full picture; the small tiles take half its size (1). */
+const SUBSTREAM = { high: 2, low: 1 } as const;
 
 /** How often the room's listing is read while we are in it (its recording state). */
 const ROOM_WATCH_MS = 3000;
@@ -219,6 +224,7 @@ export class RoomService {
       talking: false,
       subscriptions: new Map(),
       declined: new Set(),
+      layers: new Map(),
       chat: new RoomChat(() => {
         if (this.current === current) this._onDidChange.fire();
       }),
@@ -234,6 +240,7 @@ export class RoomService {
         if (!current.declined.has(e.participant.id) && e.participant.id !== current.screen?.id) void this.subscribe(current, e.participant.id);
       } else if (e.kind === "left") {
         current.declined.delete(e.id);
+        current.layers.delete(e.id);
         void this.unsubscribe(current, e.id);
       } else if (e.kind === "talking" && e.id === current.member.id) current.talking = e.talking;
       else if (e.kind === "kicked" || e.kind === "closed") {
@@ -365,6 +372,15 @@ export class RoomService {
     this._onDidChange.fire();
   }
 
+  /** Receive a publisher's video in the high (large tile) or low (small tile) simulcast layer. */
+  async setLayer(memberId: number, layer: "high" | "low"): Promise<void> {
+    const c = this.inRoom();
+    if (c.layers.get(memberId) === layer) return;
+    c.layers.set(memberId, layer);
+    const s = c.subscriptions.get(memberId);
+    if (s) await s.sub.setSubstream(SUBSTREAM[layer]);
+  }
+
   /**
    * Share our screen in a video room: a second publisher of ours (same name, its video described
    * as "screen"), so the others get it as its own feed and tile; or stop sharing.
@@ -439,6 +455,8 @@ export class RoomService {
       await this.options.media.setDescription(session, sub.offerSdp);
       const { sdp } = await this.options.media.getDescription(session, { hold: false, video: "receive" });
       await sub.start(sdp);
+      const layer = c.layers.get(feed);
+      if (layer) await sub.setSubstream(SUBSTREAM[layer]).catch((err) => this.options.log.warn(`room ${c.room}: feed ${feed}: could not choose its layer: ${messageOf(err)}`));
       this._onDidChange.fire();
     } catch (err) {
       this.options.log.warn(`room ${c.room}: could not receive feed ${feed}: ${messageOf(err)}`);

@@ -147,6 +147,20 @@ export class RoomSubscription {
     }
   }
 
+  /**
+   * The simulcast layer Janus forwards to us: 2 the full picture, 1 half its size, 0 a quarter
+   * (a publisher that sends one layer is not affected).
+   */
+  async setSubstream(substream: 0 | 1 | 2): Promise<void> {
+    const mid = midsOf(this.offerSdp).video;
+    if (mid === undefined) return; // no video in this feed
+    try {
+      await this.janus.message(this.handle, { request: "configure", streams: [{ mid, substream }] });
+    } catch (err) {
+      throw roomError(err, this.room);
+    }
+  }
+
   async start(answerSdp: string): Promise<void> {
     try {
       await this.janus.message(this.handle, { request: "start" }, { type: "answer", sdp: answerSdp });

@@ -473,6 +473,59 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await reply.locator("[data-testid=message-retry]").waitFor({ timeout: 2000 });
   });
 
+  it("a contact end to end: Add… from the sidebar, its lamp available; Message; the reply arrives while the view is hidden (badge); answered from the sidebar; its lamp turns busy while it takes a call and available after", async () => {
+    let frame = await showSidebar();
+    await frame.locator("[data-testid=contact-add]").click();
+    await quickInput(PBX.phone); // the address
+    await quickInput("Desk phone"); // the name
+    frame = await sidebarFrame();
+    const contact = frame.locator(`[data-testid=contact][data-address="${PBX.phone}"]`);
+    const lamp = () => contact.getAttribute("data-presence");
+    await waitFor("the desk phone's lamp to say available (its registration, through the presence server)", async () => (await lamp()) === "idle", 30000, 200);
+
+    // The previous test left a conversation open: back to the list of conversations.
+    if (await frame.locator("[data-testid=messages-back]").count()) await frame.locator("[data-testid=messages-back]").click();
+    await contact.locator("[data-testid=contact-message]").click();
+    await quickInput("hello desk, are you there?");
+    const item = frame.locator('[data-testid=conversation-item][data-peer="sip:phone@127.0.0.1"]');
+    await item.waitFor({ timeout: 15000 });
+
+    // The view goes out of sight; the desk phone answers (sipp, authenticated as "phone").
+    await harness.runCommand(page, "View: Show Explorer");
+    await execFileAsync("sipp", [
+      "-sf", join(pbx.runDir, "conf/sipp/uac-message-auth.xml"), "-s", "alice", "-key", "from", "phone", "-key", "text", "on my way",
+      "-au", "phone", "-ap", "phonepw", "-m", "1", "-i", "127.0.0.1", "-p", "5098", "-nostdin", "-timeout", "20", "127.0.0.1:5060",
+    ], { cwd: runDir });
+    const badge = page.locator(".part.activitybar .action-item", { has: page.locator('[aria-label^="Softphone"]') }).locator(".badge-content");
+    await waitFor("the Softphone view's badge to count the reply", async () => ((await badge.textContent().catch(() => "")) ?? "").trim() === "1", 15000, 200);
+
+    frame = await showSidebar();
+    const conversation = await waitFor("the desk phone's conversation to open", async () => {
+      const f = await sidebarFrame();
+      if ((await f.locator("[data-testid=conversation]").count()) > 0) return f;
+      await f.locator('[data-testid=conversation-item][data-peer="sip:phone@127.0.0.1"]').click({ timeout: 2000 }).catch(() => undefined);
+      return undefined;
+    }, 20000, 300);
+    await conversation.locator("[data-testid=message]", { hasText: "on my way" }).waitFor({ timeout: 10000 });
+    await conversation.locator("[data-testid=message]", { hasText: "hello desk, are you there?" }).waitFor({ timeout: 5000 });
+    await waitFor("the badge to clear once read", async () => (await badge.count()) === 0 || ((await badge.textContent().catch(() => "")) ?? "").trim() === "", 10000, 200);
+    const input = conversation.locator("[data-testid=message-input]");
+    await input.fill("great, thanks");
+    await input.press("Enter");
+    await conversation.locator("[data-testid=message]", { hasText: "great, thanks" }).waitFor({ timeout: 10000 });
+
+    // The contact takes a call (ours: baresip answers): the PBX's busy lamp reaches us.
+    await conversation.locator("[data-testid=messages-back]").click().catch(() => undefined);
+    frame = await sidebarFrame();
+    await frame.locator(`[data-testid=contact][data-address="${PBX.phone}"] [data-testid=contact-call]`).click();
+    await statusBar(/In call/).first().waitFor({ timeout: 30000 });
+    const busy = frame.locator(`[data-testid=contact][data-address="${PBX.phone}"]`);
+    await waitFor("the desk phone's lamp to say in a call", async () => (await busy.getAttribute("data-presence")) === "busy", 20000, 200);
+    await statusBar(/In call/).first().click();
+    await quickInput("Hang Up");
+    await waitFor("the desk phone's lamp to say available again", async () => (await busy.getAttribute("data-presence")) === "idle", 20000, 200);
+  });
+
   // Last: the window reloads (a new extension host; the old one is shut down).
   it("reloading the window shuts its extension host down cleanly: the old host's contacts leave the registrar, so Kamailio holds one per account", async () => {
     /** alice's and carol's bindings in Kamailio's location table (kamcmd ul.lookup lists each Contact). */

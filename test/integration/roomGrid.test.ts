@@ -15,6 +15,7 @@ interface TileSeen {
   name: string;
   big: boolean;
   talking?: string;
+  pinned?: string;
   muted?: string;
   cameraOff?: string;
   screen?: string;
@@ -122,6 +123,24 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
     ben.rooms.setMuted(false);
     await ann.roomAct({ action: "receive", memberId: ids.Ben, on: true });
     await assertFeedArrives(ann, await feedAt(ann, "Ben"), "Ann receiving Ben again");
+  });
+
+  it("simulcast: the tile Ann pins gets the full picture, a small tile half its size; pinning the other swaps them", async () => {
+    const width = async (who: string) => (await sessionStats(ann, await feedAt(ann, who))).video?.frameWidth ?? 0;
+    const pin = (who: string) => rig.page(0).click(`[data-testid="room-tile"][data-member="${ids[who]}"] [data-testid="tile-pin"]`);
+    for (const [big, small] of [["Ben", "Cid"], ["Cid", "Ben"]] as const) {
+      await pin(big);
+      await waitFor(`Ann's tile for ${big} to be the pinned one`, async () => (await tileAt(0, big))?.pinned === "true" && (await tileAt(0, big))?.big, 5000);
+      let seen = "";
+      await waitFor(`${big} (large) to arrive in a higher layer than ${small} (small)`, async () => {
+        const [b, s] = [await width(big), await width(small)];
+        seen = `${big} ${b} px, ${small} ${s} px`;
+        return b > 0 && s > 0 && s <= b * 0.6;
+      }, 20000, 500).catch((err) => {
+        throw new Error(`${(err as Error).message}: ${seen}`);
+      });
+    }
+    await pin("Cid"); // unpin
   });
 
   it("Ann shares her screen: Ben and Cid get it as its own feed and tile (on their stage); Ann does not; stopping removes it", async () => {

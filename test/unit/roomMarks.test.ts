@@ -86,5 +86,7 @@ describe("room actions from a page are checked", () => {
     assert.throws(() => checkRoomAction({ action: "mute", muted: "yes" }), /needs "muted"/);
     assert.throws(() => checkRoomAction({ action: "receive", memberId: "5", on: true }), /member id/);
     assert.throws(() => checkRoomAction({ action: "__proto__" }), /unknown room action/);
+    assert.deepEqual(checkRoomAction({ action: "layer", memberId: 7, layer: "low" }), { action: "layer", memberId: 7, layer: "low" });
+    assert.throws(() => checkRoomAction({ action: "layer", memberId: 7, layer: "medium" }), /"high" or "low"/);
   });
 });

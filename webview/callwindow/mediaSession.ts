@@ -45,6 +45,12 @@ function watchdog<T>(what: string, operation: Promise<T>): Promise<T> {
   return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
 }
 
+const SIMULCAST_LAYERS: RTCRtpEncodingParameters[] = [
+  { rid: "h", active: true, maxBitrate: 900_000 },
+  { rid: "m", active: true, maxBitrate: 300_000, scaleResolutionDownBy: 2 },
+  { rid: "l", active: true, maxBitrate: 100_000, scaleResolutionDownBy: 4 },
+];
+
 const SENDING = new Set<RTCRtpTransceiverDirection | null>(["sendrecv", "sendonly"]);
 const RECEIVING = new Set<RTCRtpTransceiverDirection | null>(["sendrecv", "recvonly"]);
 
@@ -363,7 +369,11 @@ export class MediaSession {
     if (!t) {
       // Answering an offer without video, or offering without wanting any: no video m-line.
       if (answering || mode === "none") return;
-      t = this.pc.addTransceiver("video", { direction: "recvonly", streams: [this.localVideo] });
+      // What we publish in a room goes out in three simulcast layers (full, half, quarter size):
+      // the server forwards each subscriber the one its tile needs (janus.js's rids and order).
+      const owner = this.session.owner;
+      const simulcast = owner.kind === "room" && owner.feed === "publish" && mode === "send";
+      t = this.pc.addTransceiver("video", { direction: "recvonly", streams: [this.localVideo], ...(simulcast ? { sendEncodings: SIMULCAST_LAYERS } : {}) });
     }
     const send = mode === "send";
     if (send && !this.cameraOff) await t.sender.replaceTrack(await this.ensureCamera());
