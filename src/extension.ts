@@ -15,7 +15,7 @@ import { registerRoomCommands } from "./ui/roomCommands";
 import { registerMessageCommands } from "./ui/messageCommands";
 import { readContacts } from "./ui/contactSettings";
 import { RoomStatusItem } from "./ui/roomStatus";
-import { RoomSecrets } from "./rooms/roomSecrets";
+import { RoomSecrets, RoomsServerSecrets } from "./rooms/roomSecrets";
 import { watchAway } from "./ui/awayWatcher";
 import { confirmTransfer } from "./ui/confirmTransfer";
 import { showIncomingCall } from "./ui/incomingCall";
@@ -76,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   };
   const passwords = new PasswordStore(context.secrets);
   const webviewDir = vscode.Uri.joinPath(context.extensionUri, "dist", "webview").fsPath;
+  const roomsServerSecrets = new RoomsServerSecrets(context.secrets);
   const softphone: Softphone = new Softphone({
     log,
     historyDir: context.globalStorageUri.fsPath,
@@ -92,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     },
     audioProcessing: readAudioProcessing,
     confirmTransfer,
+    roomsCredentials: (server) => roomsServerSecrets.get(server),
   });
   phone = softphone;
 
@@ -169,7 +171,7 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
     }),
     ...registerCommands({ softphone, passwords, log }),
-    ...registerRoomCommands({ softphone, secrets: new RoomSecrets(context.secrets), server: () => readSettings().roomsServer, guarded: guardWith(log) }),
+    ...registerRoomCommands({ softphone, secrets: new RoomSecrets(context.secrets), serverSecrets: roomsServerSecrets, server: () => readSettings().roomsServer, guarded: guardWith(log) }),
     softphone.rooms.onNotice((text) => void vscode.window.showWarningMessage(`Softphone: ${text}`)),
     watchAway((away) => softphone.setAway(away)),
     roomStatus,

@@ -8,6 +8,7 @@ import { runCallAction } from "./calls/callActions";
 import { CallManager, type CallManagerOptions } from "./calls/callManager";
 import { RoomService } from "./rooms/roomService";
 import { runRoomAction } from "./rooms/roomActions";
+import type { RoomsServerCredentials } from "./rooms/roomModel";
 import { PresenceService } from "./presence/presenceService";
 import { DialInService } from "./rooms/dialIn/dialInService";
 import { MessageService } from "./messages/messageService";
@@ -66,6 +67,8 @@ export interface SoftphoneOptions {
   deviceStore?: DeviceChoiceStore;
   /** The microphone's processing (settings softphone.audio.*); default all on. */
   audioProcessing?: () => AudioProcessing;
+  /** The rooms server's API secret and admin key (the extension: SecretStorage); default none. */
+  roomsCredentials?: (server: string) => Promise<RoomsServerCredentials>;
 }
 
 export class Softphone {
@@ -152,7 +155,7 @@ export class Softphone {
     });
     this.presence.onDidChange(() => this.changed());
     this.messages = new MessageService({ store: new MessageStore(options.historyDir), account: (id) => this.account(id), log: options.log });
-    this.rooms = new RoomService({ server: () => options.settings().roomsServer, media: this.media, log: options.log });
+    this.rooms = new RoomService({ server: () => options.settings().roomsServer, credentials: options.roomsCredentials, media: this.media, log: options.log });
     this.rooms.onDidChange(() => {
       this.media.pushRoom(this.rooms.view() ?? null);
       this.changed();

@@ -56,6 +56,31 @@ export function withContact(list: readonly Contact[], contact: Contact): Contact
   return [...list.filter((c) => c.address.toLowerCase() !== key), contact].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The address an entry of the setting stands for (lower case), whatever else is wrong with it. */
+const rawAddress = (item: unknown): string | undefined =>
+  item && typeof item === "object" && typeof (item as { address?: unknown }).address === "string" ? (item as { address: string }).address.trim().toLowerCase() : undefined;
+
+/**
+ * The setting's raw list with `contact` added, or the entry of its address (`replacing`, when it
+ * changes) replaced in place. Entries that cannot be read are kept as they are: saving one
+ * contact never deletes what the user wrote, however broken.
+ */
+export function rawWithContact(raw: unknown, contact: Contact, replacing = contact.address): unknown[] {
+  const list = Array.isArray(raw) ? [...raw] : [];
+  const keys = new Set([replacing.trim().toLowerCase(), contact.address.trim().toLowerCase()]);
+  const at = list.findIndex((item) => keys.has(rawAddress(item) ?? ""));
+  const entry = { name: contact.name, address: contact.address, ...(contact.group ? { group: contact.group } : {}) };
+  const rest = list.filter((item, i) => i === at || !keys.has(rawAddress(item) ?? ""));
+  if (at < 0) return [...rest, entry];
+  return rest.map((item) => (keys.has(rawAddress(item) ?? "") ? entry : item));
+}
+
+/** The setting's raw list without the entry of `address` (others, readable or not, kept). */
+export function rawWithoutContact(raw: unknown, address: string): unknown[] {
+  const key = address.trim().toLowerCase();
+  return (Array.isArray(raw) ? raw : []).filter((item) => rawAddress(item) !== key);
+}
+
 /** The contact whose address is `address` (a sip: URI compared by user and host), if any. */
 export function contactFor(list: readonly Contact[], address: string): Contact | undefined {
   const norm = (a: string) => a.toLowerCase().replace(/^sips?:/, "").replace(/[;?].*$/, "").replace(/:\d+$/, "");

@@ -79,6 +79,8 @@ export interface SidebarToHost {
     /** A new conversation: the host asks whom, with the palette's pickers. */
     "messages.new": { to?: string };
     "contact.add": Record<string, never>;
+    /** Edit or remove a contact (the host asks which, then with the palette's inputs; removing asks first). */
+    "contact.edit": { address: string };
     "messages.retry": { id: string };
     /** The user is typing in a conversation (the host tells the other party, throttled). */
     "messages.typing": { accountId: string; peer: string };

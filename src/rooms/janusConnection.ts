@@ -47,7 +47,12 @@ export interface JanusConnectionOptions {
    * session (the server keeps it for its reclaim_session_timeout). Default 0.5, 1, 2, 4 s.
    */
   reclaimDelaysMs?: number[];
+  /** Janus's api_secret, sent with every request when the server wants one. */
+  apiSecret?: string;
 }
+
+/** Janus's "unauthorized request": a wrong or missing API secret (or token). */
+const UNAUTHORIZED = 403;
 
 /** Janus's "no such session": the server did not keep ours (reclaim_session_timeout is 0, or it restarted). */
 const NO_SUCH_SESSION = 458;
@@ -73,7 +78,16 @@ export class JanusConnection {
   /** Connect and create the Janus session. */
   async open(): Promise<void> {
     await this.connectSocket();
-    const created = await this.request({ janus: "create" });
+    const created = await this.request({ janus: "create" }).catch((err) => {
+      this.ws?.close();
+      if (err instanceof JanusError && err.code === UNAUTHORIZED) {
+        throw new JanusError(
+          `the rooms server at ${this.url} refused us: ${this.options.apiSecret ? "wrong API secret" : "it wants an API secret"} (set it with "Softphone: Set Rooms Server Secrets…")`,
+          err.code,
+        );
+      }
+      throw err;
+    });
     this.sessionId = (created.data as { id: number }).id;
     this.startKeepalive();
   }
@@ -211,7 +225,12 @@ export class JanusConnection {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new JanusError("not connected to the rooms server"));
     const transaction = randomUUID();
-    const msg = { ...body, transaction, ...(this.sessionId !== undefined && body.janus !== "create" ? { session_id: this.sessionId } : {}) };
+    const msg = {
+      ...body,
+      transaction,
+      ...(this.sessionId !== undefined && body.janus !== "create" ? { session_id: this.sessionId } : {}),
+      ...(this.options.apiSecret ? { apisecret: this.options.apiSecret } : {}),
+    };
     return new Promise<JanusEvent>((resolve, reject) => {
       const ms = this.options.requestTimeoutMs ?? 15000;
       const timer = setTimeout(() => {

@@ -19,10 +19,12 @@ export class RoomAdmin {
     protected readonly janus: JanusConnection,
     protected readonly handle: number,
     readonly kind: RoomInfo["kind"],
+    /** The plugins' admin_key, when the server asks one to create rooms. */
+    private readonly adminKey?: string,
   ) {}
 
-  static async attach(janus: JanusConnection, kind: RoomInfo["kind"]): Promise<RoomAdmin> {
-    return new RoomAdmin(janus, await janus.attach(PLUGINS[kind], () => undefined), kind);
+  static async attach(janus: JanusConnection, kind: RoomInfo["kind"], options: { adminKey?: string } = {}): Promise<RoomAdmin> {
+    return new RoomAdmin(janus, await janus.attach(PLUGINS[kind], () => undefined), kind, options.adminKey);
   }
 
   /**
@@ -41,6 +43,7 @@ export class RoomAdmin {
           secret: room.secret,
           ...(room.pin ? { pin: room.pin } : {}),
           is_private: false,
+          ...(this.adminKey ? { admin_key: this.adminKey } : {}),
           ...CREATE_OPTIONS[this.kind],
         });
         return data.room as number;

@@ -58,6 +58,9 @@ export function roomError(err: unknown, room?: number): Error {
   const which = room !== undefined ? `room ${room}` : "the room";
   const reason = err.message;
   if (/no such room/i.test(reason) || err.code === 426) return new Error(`${which} does not exist (any more)`);
+  if (/admin_key/i.test(reason)) {
+    return new Error(/missing/i.test(reason) ? 'creating rooms on this server needs its admin key (set it with "Softphone: Set Rooms Server Secrets…")' : "wrong admin key for this rooms server");
+  }
   if (/missing mandatory element \(pin\)/i.test(reason)) return new Error(`${which} needs a PIN`);
   if (/unauthorized|wrong/i.test(reason) || err.code === 433) {
     return new Error(/secret/i.test(reason) ? `wrong secret for ${which}` : `wrong PIN for ${which}`);
@@ -87,3 +90,9 @@ export type MemberEvent =
   | { kind: "kicked" }
   | { kind: "closed" };
 
+
+/** What a rooms server may ask of every client: Janus's API secret, and the plugins' admin key to create rooms. */
+export interface RoomsServerCredentials {
+  apiSecret?: string;
+  adminKey?: string;
+}

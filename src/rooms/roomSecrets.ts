@@ -20,3 +20,31 @@ export class RoomSecrets {
     await this.secrets.delete(key(server, room));
   }
 }
+
+import type { RoomsServerCredentials } from "./roomModel";
+
+const CREDENTIALS = "softphone.roomsServerCredentials.";
+
+/** The rooms server's API secret and admin key, in SecretStorage keyed by server URL. */
+export class RoomsServerSecrets {
+  constructor(private readonly secrets: vscode.SecretStorage) {}
+
+  async get(server: string): Promise<RoomsServerCredentials> {
+    const raw = await this.secrets.get(CREDENTIALS + server);
+    if (!raw) return {};
+    try {
+      const parsed = JSON.parse(raw) as RoomsServerCredentials;
+      return {
+        ...(typeof parsed.apiSecret === "string" && parsed.apiSecret ? { apiSecret: parsed.apiSecret } : {}),
+        ...(typeof parsed.adminKey === "string" && parsed.adminKey ? { adminKey: parsed.adminKey } : {}),
+      };
+    } catch {
+      return {};
+    }
+  }
+
+  async set(server: string, credentials: RoomsServerCredentials): Promise<void> {
+    if (!credentials.apiSecret && !credentials.adminKey) await this.secrets.delete(CREDENTIALS + server);
+    else await this.secrets.store(CREDENTIALS + server, JSON.stringify(credentials));
+  }
+}

@@ -14,7 +14,7 @@ import { AudioBridgeMember } from "./audioBridge";
 import { localAddressToward } from "./dialIn/phoneLine";
 import { dialInCode } from "./dialIn/dialInCode";
 import { RoomAdmin } from "./roomAdmin";
-import type { NewRoom, RoomInfo } from "./roomModel";
+import type { NewRoom, RoomInfo, RoomsServerCredentials } from "./roomModel";
 import { pageOfRooms, type RoomPage } from "./roomListing";
 import { RoomMember, RoomSubscription } from "./videoRoom";
 import { chatPipeThrough, type ChatMedia } from "./chatPipe";
@@ -36,6 +36,8 @@ export interface RoomMedia extends ChatMedia {
 export interface RoomServiceOptions {
   /** The Janus WebSocket URL (softphone.rooms.server); undefined: rooms are not set up. */
   server: () => string | undefined;
+  /** The server's API secret and admin key, if it wants them (SecretStorage). */
+  credentials?: (server: string) => Promise<RoomsServerCredentials>;
   media: RoomMedia;
   log: Logger;
 }
@@ -82,6 +84,8 @@ const ROOM_WATCH_MS = 3000;
 export class RoomService {
   private janus: JanusConnection | undefined;
   private admin: Record<RoomKind, RoomAdmin> | undefined;
+  /** The plugins' admin key for creating rooms, read with the credentials at connect time. */
+  private adminKey: string | undefined;
   private current: Current | undefined;
   /** The server went away while we were in a room: we join it again when it is back. */
   private rejoining: { room: number; kind: RoomKind; subject: string; options: JoinOptions; attempt: number; timer?: ReturnType<typeof setTimeout> } | undefined;
@@ -143,7 +147,7 @@ export class RoomService {
    */
   async create(room: NewRoom & { kind?: RoomKind }): Promise<number> {
     const id = await (await this.management())[room.kind ?? "video"].create(room);
-    await createChatRoom(await this.connection(), { id, subject: room.subject.trim(), pin: room.pin, secret: room.secret }).catch((err) =>
+    await createChatRoom(await this.connection(), { id, subject: room.subject.trim(), pin: room.pin, secret: room.secret, adminKey: this.adminKey }).catch((err) =>
       this.options.log.warn(`room ${id}: its chat could not be created (${messageOf(err)}); the room works without chat`),
     );
     return id;
@@ -418,6 +422,17 @@ export class RoomService {
     return this.current;
   }
 
+  /** Connect again (new credentials): the room we are in, if any, is joined again. */
+  async reconnect(): Promise<void> {
+    const c = this.current;
+    const janus = this.janus;
+    this.janus = undefined;
+    this.admin = undefined;
+    if (c) await this.dropCurrent(c);
+    await janus?.close();
+    if (c) await this.join(c.room, c.joinOptions).catch((err) => this._onNotice.fire(`Could not rejoin "${c.subject}": ${messageOf(err)}`));
+  }
+
   async dispose(): Promise<void> {
     this.cancelRejoin();
     await this.leave().catch(() => undefined);
@@ -507,7 +522,9 @@ export class RoomService {
     }
     const url = this.options.server();
     if (!url) throw new Error("no rooms server is set up (setting softphone.rooms.server)");
-    const janus = new JanusConnection(url);
+    const credentials = (await this.options.credentials?.(url)) ?? {};
+    this.adminKey = credentials.adminKey;
+    const janus = new JanusConnection(url, { apiSecret: credentials.apiSecret });
     await janus.open();
     janus.onDropped(() => {
       if (this.janus !== janus) return;
@@ -539,7 +556,8 @@ export class RoomService {
 
   private async management(): Promise<Record<RoomKind, RoomAdmin>> {
     const janus = await this.connection();
-    if (!this.admin) this.admin = { video: await RoomAdmin.attach(janus, "video"), audio: await RoomAdmin.attach(janus, "audio") };
+    const adminKey = this.adminKey;
+    if (!this.admin) this.admin = { video: await RoomAdmin.attach(janus, "video", { adminKey }), audio: await RoomAdmin.attach(janus, "audio", { adminKey }) };
     return this.admin;
   }
 }

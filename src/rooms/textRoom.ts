@@ -192,9 +192,17 @@ export class TextRoomChat {
 }
 
 /** The chat of a room we create: a TextRoom room with the same number, PIN and secret. */
-export async function createChatRoom(janus: JanusConnection, room: { id: number; subject: string; pin?: string; secret: string }): Promise<void> {
+export async function createChatRoom(janus: JanusConnection, room: { id: number; subject: string; pin?: string; secret: string; adminKey?: string }): Promise<void> {
   await withChatHandle(janus, (handle) =>
-    janus.message(handle, { request: "create", room: room.id, description: room.subject, secret: room.secret, is_private: false, ...(room.pin ? { pin: room.pin } : {}) }),
+    janus.message(handle, {
+      request: "create",
+      room: room.id,
+      description: room.subject,
+      secret: room.secret,
+      is_private: false,
+      ...(room.pin ? { pin: room.pin } : {}),
+      ...(room.adminKey ? { admin_key: room.adminKey } : {}),
+    }),
   );
 }
 

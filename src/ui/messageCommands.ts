@@ -6,8 +6,9 @@ import * as vscode from "vscode";
 import { safeUiText } from "../calls/remoteParty";
 import { MAX_MESSAGE_TEXT } from "../messages/messageService";
 import type { Softphone } from "../softphone";
-import { MAX_CONTACT_NAME, parseContacts } from "../contacts/contactList";
-import { saveContact } from "./contactSettings";
+import { MAX_CONTACT_NAME, parseContacts, type Contact } from "../contacts/contactList";
+import { readContacts, removeContact, saveContact } from "./contactSettings";
+import { contactItems } from "./contactItems";
 
 interface Deps {
   softphone: Softphone;
@@ -21,6 +22,15 @@ interface Deps {
 const NOTIFY_EVERY_MS = 5000;
 
 export function registerMessageCommands({ softphone, guarded, sidebarVisible, showUnread }: Deps): vscode.Disposable[] {
+  const pickContact = async (title: string): Promise<Contact | undefined> => {
+    const pick = await vscode.window.showQuickPick(contactItems(softphone.contacts, (a) => softphone.presence.lampOf(a)), { title, placeHolder: softphone.contacts.length ? "Which contact?" : "No contacts yet" });
+    return pick ? exactContact(pick.target) : undefined;
+  };
+  /** The contact saved under exactly this address, as the settings say now (not as last read). */
+  const exactContact = (address: string): Contact | undefined => {
+    const key = address.trim().toLowerCase();
+    return readContacts().contacts.find((c) => c.address.trim().toLowerCase() === key);
+  };
   const messages = softphone.messages;
   const lastNotified = new Map<string, number>();
 
@@ -74,6 +84,43 @@ export function registerMessageCommands({ softphone, guarded, sidebarVisible, sh
         if (problems.length) throw new Error(problems[0].replace(/^softphone\.contacts\[0\]/, "contact"));
         await saveContact({ name: who.trim(), address: where });
         return { name: who.trim(), address: where };
+      }),
+    ),
+    // A contact's actions (the sidebar's "…" on a contact): call, video, message, edit, remove.
+    vscode.commands.registerCommand(
+      "softphone.editContact",
+      guarded(async (address?: unknown, changes?: { name?: string; address?: string; group?: string }) => {
+        const contact = typeof address === "string" ? exactContact(address) : await pickContact("Softphone: Edit Contact");
+        if (!contact) throw new Error(typeof address === "string" ? `no contact with the address "${safeUiText(address, 80)}"` : "no contact picked");
+        let next: Contact;
+        if (changes && typeof changes === "object") {
+          next = { name: changes.name ?? contact.name, address: changes.address ?? contact.address, ...((changes.group ?? contact.group) ? { group: changes.group ?? contact.group } : {}) };
+        } else {
+          const name = await vscode.window.showInputBox({ title: "Softphone: Edit Contact", prompt: "Name", value: contact.name, ignoreFocusOut: true });
+          if (name === undefined) return undefined;
+          const where = await vscode.window.showInputBox({ title: "Softphone: Edit Contact", prompt: "Address: a number, a user name or a sip: address", value: contact.address, ignoreFocusOut: true });
+          if (where === undefined) return undefined;
+          const group = await vscode.window.showInputBox({ title: "Softphone: Edit Contact", prompt: "Group (optional)", value: contact.group ?? "", ignoreFocusOut: true });
+          if (group === undefined) return undefined;
+          next = { name: name.trim(), address: where.trim(), ...(group.trim() ? { group: group.trim() } : {}) };
+        }
+        const problems = parseContacts([next]).errors;
+        if (problems.length) throw new Error(problems[0].replace(/^softphone\.contacts\[0\]/, "contact"));
+        await saveContact(next, contact.address);
+        return next;
+      }),
+    ),
+    vscode.commands.registerCommand(
+      "softphone.removeContact",
+      guarded(async (address?: unknown) => {
+        const contact = typeof address === "string" ? exactContact(address) : await pickContact("Softphone: Remove Contact");
+        if (!contact) throw new Error(typeof address === "string" ? `no contact with the address "${safeUiText(address, 80)}"` : "no contact picked");
+        if (typeof address !== "string") {
+          const sure = await vscode.window.showWarningMessage(`Softphone: remove ${safeUiText(contact.name, MAX_CONTACT_NAME)} from your contacts?`, { modal: true }, "Remove");
+          if (sure !== "Remove") return undefined;
+        }
+        await removeContact(contact.address);
+        return contact.address;
       }),
     ),
     messages.onDidChange(() => void updateBadge()),

@@ -3,7 +3,7 @@
 // here, kept in SecretStorage (RoomSecrets) and used for destroy; nobody has to type it.
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
-import type { RoomSecrets } from "../rooms/roomSecrets";
+import type { RoomSecrets, RoomsServerSecrets } from "../rooms/roomSecrets";
 import { MAX_DISPLAY_NAME, MAX_SUBJECT } from "../rooms/roomModel";
 import type { Softphone } from "../softphone";
 import { safeUiText } from "../calls/remoteParty";
@@ -17,12 +17,14 @@ const PIN = /^[0-9]{6}$/;
 interface Deps {
   softphone: Softphone;
   secrets: RoomSecrets;
+  /** The rooms server's API secret and admin key. */
+  serverSecrets: RoomsServerSecrets;
   /** The rooms server URL (setting softphone.rooms.server), or undefined. */
   server: () => string | undefined;
   guarded: <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) => (...args: A) => Promise<R>;
 }
 
-export function registerRoomCommands({ softphone, secrets, server, guarded }: Deps): vscode.Disposable[] {
+export function registerRoomCommands({ softphone, secrets, serverSecrets, server, guarded }: Deps): vscode.Disposable[] {
   const rooms = softphone.rooms;
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
   const serverUrl = (): string => {
@@ -63,6 +65,22 @@ export function registerRoomCommands({ softphone, secrets, server, guarded }: De
         if (copy) await vscode.env.clipboard.writeText(code);
       }
       return { code, ...(address ? { address } : {}) };
+    })),
+    // A server that wants Janus's API secret (every request) or an admin key (creating rooms): kept
+    // in SecretStorage per server; empty removes. Arguments for scripts: ({ apiSecret?, adminKey? }).
+    reg("softphone.setRoomsServerSecrets", guarded(async (given?: { apiSecret?: string; adminKey?: string }) => {
+      const url = serverUrl();
+      let credentials = given && typeof given === "object" ? given : undefined;
+      if (!credentials) {
+        const apiSecret = await vscode.window.showInputBox({ title: `Softphone: ${url}`, prompt: "The server's API secret (Janus api_secret), or empty for none", password: true, ignoreFocusOut: true });
+        if (apiSecret === undefined) return undefined;
+        const adminKey = await vscode.window.showInputBox({ title: `Softphone: ${url}`, prompt: "The admin key for creating rooms (Janus admin_key), or empty for none", password: true, ignoreFocusOut: true });
+        if (adminKey === undefined) return undefined;
+        credentials = { apiSecret, adminKey };
+      }
+      await serverSecrets.set(url, { ...(credentials.apiSecret ? { apiSecret: credentials.apiSecret } : {}), ...(credentials.adminKey ? { adminKey: credentials.adminKey } : {}) });
+      await rooms.reconnect();
+      return true;
     })),
     // The seed's roomList: one page (ten rooms) of all rooms or one type, for scripts and the API.
     reg("softphone.listRooms", guarded(async (kind?: unknown, page?: unknown) => {

@@ -33,6 +33,18 @@ export function sidebarNoteHandlers(softphone: Softphone, showError: (message: s
     "account.add": guard(() => vscode.commands.executeCommand("softphone.addAccount")),
     "messages.new": guard((p) => vscode.commands.executeCommand("softphone.sendMessage", str(p?.to))),
     "contact.add": guard(() => vscode.commands.executeCommand("softphone.addContact")),
+    "contact.edit": guard(async (p) => {
+      const address = str(p?.address);
+      if (!address) return;
+      const contact = softphone.contacts.find((c) => c.address === address);
+      if (!contact) throw new Error("that contact is gone");
+      const pick = await vscode.window.showQuickPick(["Edit…", "Remove"], { title: `Softphone: ${safeUiText(contact.name, 64)}` });
+      if (pick === "Edit…") return vscode.commands.executeCommand("softphone.editContact", address);
+      if (pick === "Remove") {
+        const sure = await vscode.window.showWarningMessage(`Softphone: remove ${safeUiText(contact.name, 64)} from your contacts?`, { modal: true }, "Remove");
+        if (sure === "Remove") return vscode.commands.executeCommand("softphone.removeContact", address);
+      }
+    }),
     "messages.retry": guard((p) => softphone.messages.retry(String(str(p?.id)))),
     "messages.typing": guard((p) => {
       const accountId = str(p?.accountId);

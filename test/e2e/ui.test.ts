@@ -45,6 +45,24 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     return sidebarFrame();
   }
 
+  /** The Softphone view's badge on the activity bar. */
+  const badge = () => page.locator(".part.activitybar .action-item", { has: page.locator('[aria-label^="Softphone"]') }).locator(".badge-content");
+  /** What the badge says ("" when there is none). */
+  const badgeText = async (): Promise<string> => ((await badge().count()) ? ((await badge().first().textContent().catch(() => "")) ?? "").trim() : "");
+
+  /**
+   * The sidebar showing the conversation with `peer`. A view that was hidden gets its webview
+   * made afresh: click in the new one once it is there.
+   */
+  async function openConversation(peer: string): Promise<Frame> {
+    return waitFor(`the conversation with ${peer} to open in the sidebar`, async () => {
+      const f = await sidebarFrame();
+      if ((await f.locator("[data-testid=conversation]").count()) > 0) return f;
+      await f.locator(`[data-testid=conversation-item][data-peer="${peer}"]`).click({ timeout: 2000 }).catch(() => undefined);
+      return undefined;
+    }, 20000, 300);
+  }
+
   async function sidebarFrame(): Promise<Frame> {
     return harness.waitForFrame(page, async (f: Frame) => (await f.locator("[data-testid=dial-input]").count()) > 0, 30000);
   }
@@ -448,22 +466,16 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     ], { cwd: runDir });
     const toast = page.locator(".notification-toast", { hasText: "message from SMS Gateway" }).first();
     await toast.waitFor({ timeout: 10000 });
-    const badge = page.locator(".part.activitybar .action-item", { has: page.locator('[aria-label^="Softphone"]') }).locator(".badge-content");
-    await waitFor("the Softphone view's badge to count the message", async () => ((await badge.textContent().catch(() => "")) ?? "").trim() === "1", 10000, 200);
+    await waitFor("the Softphone view's badge to count the message", async () => (await badgeText()) === "1", 10000, 200);
     await toast.locator("a.monaco-button, .monaco-button", { hasText: "Open" }).first().click();
     // The view was hidden, so VS Code made its webview afresh: click in the new one once it is there.
-    const frame = await waitFor("the conversation to open in the sidebar", async () => {
-      const f = await sidebarFrame();
-      if ((await f.locator("[data-testid=conversation]").count()) > 0) return f;
-      await f.locator('[data-testid=conversation-item][data-peer="sip:gateway@sms.example"]').click({ timeout: 2000 }).catch(() => undefined);
-      return undefined;
-    }, 20000, 300);
+    const frame = await openConversation("sip:gateway@sms.example");
     const message = frame.locator("[data-testid=message]", { hasText: "hello from the gateway" });
     await message.waitFor({ timeout: 10000 });
     assert.ok((await message.locator("[data-testid=message-text]").textContent())!.includes("<b>bold?</b> https://example.com/x #1"), "markup shows as text");
     assert.equal(await message.locator("b").count(), 0);
     assert.equal(await message.locator("a").count(), 1, "the http URL is a link");
-    await waitFor("the badge to clear once the conversation is read", async () => (await badge.count()) === 0 || ((await badge.textContent().catch(() => "")) ?? "").trim() === "", 10000, 200);
+    await waitFor("the badge to clear once the conversation is read", async () => (await badgeText()) === "", 10000, 200);
     // The gateway's domain is not routable from the PBX: the reply fails, with its reason, and can be sent again.
     const input = frame.locator("[data-testid=message-input]");
     await input.fill("thanks");
@@ -496,19 +508,13 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
       "-sf", join(pbx.runDir, "conf/sipp/uac-message-auth.xml"), "-s", "alice", "-key", "from", "phone", "-key", "text", "on my way",
       "-au", "phone", "-ap", "phonepw", "-m", "1", "-i", "127.0.0.1", "-p", "5098", "-nostdin", "-timeout", "20", "127.0.0.1:5060",
     ], { cwd: runDir });
-    const badge = page.locator(".part.activitybar .action-item", { has: page.locator('[aria-label^="Softphone"]') }).locator(".badge-content");
-    await waitFor("the Softphone view's badge to count the reply", async () => ((await badge.textContent().catch(() => "")) ?? "").trim() === "1", 15000, 200);
+    await waitFor("the Softphone view's badge to count the reply", async () => (await badgeText()) === "1", 15000, 200);
 
     frame = await showSidebar();
-    const conversation = await waitFor("the desk phone's conversation to open", async () => {
-      const f = await sidebarFrame();
-      if ((await f.locator("[data-testid=conversation]").count()) > 0) return f;
-      await f.locator('[data-testid=conversation-item][data-peer="sip:phone@127.0.0.1"]').click({ timeout: 2000 }).catch(() => undefined);
-      return undefined;
-    }, 20000, 300);
+    const conversation = await openConversation("sip:phone@127.0.0.1");
     await conversation.locator("[data-testid=message]", { hasText: "on my way" }).waitFor({ timeout: 10000 });
     await conversation.locator("[data-testid=message]", { hasText: "hello desk, are you there?" }).waitFor({ timeout: 5000 });
-    await waitFor("the badge to clear once read", async () => (await badge.count()) === 0 || ((await badge.textContent().catch(() => "")) ?? "").trim() === "", 10000, 200);
+    await waitFor("the badge to clear once read", async () => (await badgeText()) === "", 10000, 200);
     const input = conversation.locator("[data-testid=message-input]");
     await input.fill("great, thanks");
     await input.press("Enter");

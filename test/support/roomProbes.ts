@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MediaStats } from "../../src/protocol/callWindow";
 import type { Softphone } from "../../src/softphone";
+import type { RoomsServerCredentials } from "../../src/rooms/roomModel";
 import { addBenchPhone, startPhoneBench, type PhoneBench } from "./phoneBench";
 import { sleep, waitFor } from "./wait";
 
@@ -26,13 +27,19 @@ export interface RoomPhones {
 export async function startRoomPhones(
   name: string,
   count: number,
-  options: { speechLike?: boolean; /** Phone i's rooms server (default the bench's Janus). */ roomsServer?: (i: number) => string } = {},
+  options: {
+    speechLike?: boolean;
+    /** Phone i's rooms server (default the bench's Janus). */
+    roomsServer?: (i: number) => string;
+    /** The first phone's rooms server credentials (the extension keeps them in SecretStorage). */
+    roomsCredentials?: () => Promise<RoomsServerCredentials>;
+  } = {},
 ): Promise<RoomPhones> {
   const settingsOf = (i: number) => () => ({ ...roomSettings(), ...(options.roomsServer ? { roomsServer: options.roomsServer(i) } : {}) });
   const bench = await startPhoneBench(
     name,
     [],
-    { settings: settingsOf(0) },
+    { settings: settingsOf(0), ...(options.roomsCredentials ? { roomsCredentials: options.roomsCredentials } : {}) },
     options.speechLike
       ? {
           microphoneFile: (dir) => writeSpeechLike(join(dir, "speech-like.wav")),

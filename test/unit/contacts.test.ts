@@ -1,7 +1,7 @@
 // Contacts as the setting holds them: checked entry by entry (a broken one named by its path and
 // skipped), saved without duplicates, and found again by address.
 import assert from "node:assert/strict";
-import { contactFor, parseContacts, withContact } from "../../src/contacts/contactList";
+import { contactFor, parseContacts, rawWithContact, rawWithoutContact, withContact } from "../../src/contacts/contactList";
 
 describe("contacts", () => {
   it("keeps good entries and names what is wrong with the others", () => {
@@ -39,5 +39,14 @@ describe("contacts", () => {
     assert.equal(contactFor(list, "sip:bob@PBX.example:5060;transport=ws")?.name, "Bob");
     assert.equal(contactFor(list, "sip:201@other.example")?.name, "Desk");
     assert.equal(contactFor(list, "sip:bob@elsewhere.example"), undefined);
+  });
+
+  it("saving into the setting's raw list replaces in place (also under a new address), appends a new one, and keeps unreadable entries", () => {
+    const raw = [{ name: "Ann", address: "ann" }, "junk", { name: "No address" }, { name: "Bob", address: "BOB", extra: 1 }];
+    assert.deepEqual(rawWithContact(raw, { name: "Bobby", address: "bob" }), [{ name: "Ann", address: "ann" }, "junk", { name: "No address" }, { name: "Bobby", address: "bob" }]);
+    assert.deepEqual(rawWithContact(raw, { name: "Ann B", address: "sip:ann@x", group: "Work" }, "ann"), [{ name: "Ann B", address: "sip:ann@x", group: "Work" }, "junk", { name: "No address" }, { name: "Bob", address: "BOB", extra: 1 }]);
+    assert.deepEqual(rawWithContact("not a list", { name: "Cy", address: "cy" }), [{ name: "Cy", address: "cy" }]);
+    assert.deepEqual(rawWithContact([{ name: "A", address: "a" }, { name: "B", address: "b" }], { name: "A2", address: "b" }, "a"), [{ name: "A2", address: "b" }], "renaming onto an existing address leaves one entry");
+    assert.deepEqual(rawWithoutContact(raw, " bob "), [{ name: "Ann", address: "ann" }, "junk", { name: "No address" }]);
   });
 });

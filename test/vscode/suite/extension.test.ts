@@ -168,14 +168,22 @@ describe("Softphone extension in real VS Code", function () {
     }
   });
 
-  it("contacts: Add Contact with arguments writes the user's settings; a bad address is refused with the reason; a broken entry in settings is reported, the others kept", async () => {
+  it("contacts: Add, Edit and Remove Contact with arguments write the user's settings; a bad address is refused with the reason; a broken entry is reported and kept when another is saved", async () => {
     try {
       assert.deepEqual(await vscode.commands.executeCommand("softphone.addContact", "Support Desk", "sip:desk@example.com"), { name: "Support Desk", address: "sip:desk@example.com" });
       await vscode.commands.executeCommand("softphone.addContact", "Bob", "bob");
-      assert.deepEqual(config().get("contacts"), [{ name: "Bob", address: "bob" }, { name: "Support Desk", address: "sip:desk@example.com" }]);
+      assert.deepEqual(config().get("contacts"), [{ name: "Support Desk", address: "sip:desk@example.com" }, { name: "Bob", address: "bob" }]);
+      // Edit (a new name and address, in place) and remove, with arguments.
+      assert.deepEqual(await vscode.commands.executeCommand("softphone.editContact", "bob", { name: "Robert", address: "sip:bob@127.0.0.1" }), { name: "Robert", address: "sip:bob@127.0.0.1" });
+      assert.deepEqual(config().get("contacts"), [{ name: "Support Desk", address: "sip:desk@example.com" }, { name: "Robert", address: "sip:bob@127.0.0.1" }]);
+      await vscode.commands.executeCommand("softphone.removeContact", "sip:desk@example.com");
+      assert.deepEqual(config().get("contacts"), [{ name: "Robert", address: "sip:bob@127.0.0.1" }]);
       await assert.rejects(Promise.resolve(vscode.commands.executeCommand("softphone.addContact", "Broken", "sip:@@")), /contact\.address: "sip:@@" is not a valid sip: address/);
       await config().update("contacts", [{ name: "Ok", address: "200" }, { name: "No address" }], vscode.ConfigurationTarget.Global);
       await waitFor("the broken entry to be reported", () => api.getState().settingsErrors.some((e) => e.startsWith("softphone.contacts[1].address")), 10000);
+      // Saving a contact keeps what it cannot read, as the user wrote it.
+      await vscode.commands.executeCommand("softphone.addContact", "Carol", "carol");
+      assert.deepEqual(config().get("contacts"), [{ name: "Ok", address: "200" }, { name: "No address" }, { name: "Carol", address: "carol" }]);
     } finally {
       await config().update("contacts", undefined, vscode.ConfigurationTarget.Global);
     }
