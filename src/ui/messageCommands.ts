@@ -34,9 +34,16 @@ export function registerMessageCommands({ softphone, guarded, sidebarVisible, sh
   const messages = softphone.messages;
   const lastNotified = new Map<string, number>();
 
-  const updateBadge = async () => {
-    const unread = (await messages.conversations().catch(() => [])).reduce((n, c) => n + c.unread, 0);
-    showUnread(unread + (softphone.rooms.view()?.chat.unread ?? 0));
+  // The badge counts again at most every 100 ms: a burst of messages is one recount, not hundreds.
+  let badgeQueued = false;
+  const updateBadge = () => {
+    if (badgeQueued) return;
+    badgeQueued = true;
+    setTimeout(async () => {
+      badgeQueued = false;
+      const unread = (await messages.conversations().catch(() => [])).reduce((n, c) => n + c.unread, 0);
+      showUnread(unread + (softphone.rooms.view()?.chat.unread ?? 0));
+    }, 100);
   };
 
   return [
@@ -123,8 +130,8 @@ export function registerMessageCommands({ softphone, guarded, sidebarVisible, sh
         return contact.address;
       }),
     ),
-    messages.onDidChange(() => void updateBadge()),
-    softphone.rooms.onDidChange(() => void updateBadge()),
+    messages.onDidChange(updateBadge),
+    softphone.rooms.onDidChange(updateBadge),
     messages.onDidReceive((m) => {
       if (sidebarVisible()) return;
       const now = Date.now();
