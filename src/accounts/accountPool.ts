@@ -21,7 +21,7 @@ export interface AccountPoolOptions {
 export class AccountPool {
   private readonly accounts = new Map<string, SipAccount>();
   private configs: AccountConfig[] = [];
-  private changes: Promise<void> = Promise.resolve();
+  private changes: Promise<unknown> = Promise.resolve();
   private readonly _onDidChange = new Emitter<void>();
   /** An account was added, removed, or changed state. */
   readonly onDidChange = this._onDidChange.event;
@@ -36,9 +36,14 @@ export class AccountPool {
     return [...this.accounts.values()];
   }
 
-  /** Apply a new account list: untouched accounts keep running, changed ones restart. */
-  setAccounts(configs: AccountConfig[]): Promise<void> {
-    return this.serially(async () => {
+  /**
+   * Apply a new account list: untouched accounts keep running, changed ones restart. Changes to
+   * the list are made one after another; connecting and registering are not part of that, so an
+   * account whose server hangs never holds up the others nor the next change (resolves once all
+   * the new accounts have tried).
+   */
+  async setAccounts(configs: AccountConfig[]): Promise<void> {
+    const created = await this.serially(async () => {
       this.configs = configs;
       const wanted = new Map(configs.map((c) => [c.id, c]));
       const stops: Promise<void>[] = [];
@@ -50,28 +55,26 @@ export class AccountPool {
         }
       }
       await Promise.all(stops);
-      const starts: Promise<void>[] = [];
-      for (const config of configs) {
-        if (this.accounts.has(config.id)) continue;
-        starts.push(this.start(config));
-      }
+      const made = await Promise.all(configs.filter((c) => !this.accounts.has(c.id)).map((c) => this.create(c)));
       this._onDidChange.fire();
-      await Promise.all(starts);
+      return made;
     });
+    await Promise.all(created.map((a) => a.start()));
   }
 
   /** Restart one account, e.g. after its password changed. */
-  restart(id: string): Promise<void> {
-    return this.serially(async () => {
+  async restart(id: string): Promise<void> {
+    const created = await this.serially(async () => {
       const acc = this.accounts.get(id);
       const config = acc?.config ?? this.configs.find((c) => c.id === id);
-      if (!config) return;
+      if (!config) return [];
       if (acc) {
         this.accounts.delete(id);
         await acc.dispose();
       }
-      await this.start(config);
+      return [await this.create(config)];
     });
+    await Promise.all(created.map((a) => a.start()));
   }
 
   async reconnect(id: string): Promise<void> {
@@ -84,13 +87,14 @@ export class AccountPool {
     this._onDidChange.dispose();
   }
 
-  private serially(change: () => Promise<void>): Promise<void> {
+  private serially<T>(change: () => Promise<T>): Promise<T> {
     const next = this.changes.then(change);
     this.changes = next.catch(() => undefined);
     return next;
   }
 
-  private async start(config: AccountConfig): Promise<void> {
+  /** The account, made and listed (not yet connected: its start() is the caller's). */
+  private async create(config: AccountConfig): Promise<SipAccount> {
     const password = await this.options.password(config.id);
     const account = new SipAccount({
       config,
@@ -105,6 +109,6 @@ export class AccountPool {
     });
     this.accounts.set(config.id, account);
     account.onDidChange(() => this._onDidChange.fire());
-    await account.start();
+    return account;
   }
 }

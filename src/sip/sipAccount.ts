@@ -110,6 +110,7 @@ export class SipAccount {
 
   /** Connect and (if configured) register. Never throws: failures become state + reason. */
   async start(): Promise<void> {
+    if (this.disposed) return; // replaced by a newer list before it got to connect
     if (!this.options.password) {
       this.setState("failed", { kind: "config", message: `no password set for "${this.id}" — run "Softphone: Set Password"` });
       return;

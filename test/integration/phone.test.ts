@@ -3,6 +3,7 @@
 // Chromium (fake microphone). Audio is proven, not assumed: the page's inbound bytes and level
 // rise, and baresip's recording of what it heard is not silent.
 import assert from "node:assert/strict";
+import { createServer, type Socket } from "node:net";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -457,6 +458,34 @@ describe("phone against the real PBX (Kamailio + rtpengine + baresip + sipp) and
     assert.equal(dave.reason, "connection");
     assert.match(dave.reasonText ?? "", /refused/);
     await phone.setAccounts([account("alice"), account("bob")]);
+  });
+
+  it("an account whose server hangs (accepts the connection, never answers) does not delay the others", async () => {
+    // A server that takes the TCP connection and then says nothing, listed before carol.
+    const sockets: Socket[] = [];
+    const hanging = createServer((s) => sockets.push(s.on("error", () => undefined)));
+    await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", r));
+    try {
+      passwords.erin = "x";
+      passwords.carol = PBX.users.carol;
+      const port = (hanging.address() as { port: number }).port;
+      const t0 = Date.now();
+      const applied = phone.setAccounts([account("alice"), account("bob"), account("erin", { server: `ws://127.0.0.1:${port}` }), account("carol")]);
+      await waitFor("carol registered", () => acct("carol")?.state === "registered", 3000, 50);
+      assert.ok(Date.now() - t0 < 3000, `carol registered in ${Date.now() - t0} ms`);
+      // The next change is not held up by erin's hanging start either.
+      const t1 = Date.now();
+      await phone.restartAccount("bob");
+      assert.ok(Date.now() - t1 < 3000, `bob restarted in ${Date.now() - t1} ms while erin still hangs`);
+      await applied;
+      assert.notEqual(acct("erin")?.state, "registered", "erin's server never answered");
+      assert.equal(acct("alice")?.state, "registered");
+    } finally {
+      passwords.carol = "not-carols-password";
+      await phone.setAccounts([account("alice"), account("bob")]);
+      for (const s of sockets) s.destroy();
+      hanging.close();
+    }
   });
 
   it("Kamailio stopped: connection reason; started again: registered again without user action", async () => {
