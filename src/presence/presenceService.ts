@@ -40,9 +40,8 @@ export class PresenceService {
   private watches = new Map<string, Watch>();
   private publisher: Publisher | undefined;
   private own: OwnPresence = "available";
-  /** The account (and its registration) our subscriptions and publication belong to. */
-  private boundTo: { account: SipAccount; generation: number } | undefined;
-  private generation = 0;
+  /** The account our subscriptions and publication belong to (rebound by resubscribe()). */
+  private boundTo: SipAccount | undefined;
   private disposed = false;
   private readonly _onDidChange = new Emitter<void>();
   readonly onDidChange = this._onDidChange.event;
@@ -83,12 +82,12 @@ export class PresenceService {
     const account = this.options.account();
     const ready = account?.state === "registered" ? account : undefined;
     if (!ready) {
-      if (this.boundTo) this.unbind();
+      if (this.boundTo) void this.unbind();
       return;
     }
-    if (this.boundTo?.account !== ready) {
-      this.unbind();
-      this.boundTo = { account: ready, generation: ++this.generation };
+    if (this.boundTo !== ready) {
+      void this.unbind();
+      this.boundTo = ready;
       void this.publish();
     }
     this.reconcile(ready);
@@ -96,13 +95,13 @@ export class PresenceService {
 
   /** The account registered again (a reconnect): subscribe and publish anew. */
   resubscribe(): void {
-    this.unbind();
+    void this.unbind();
     this.refresh();
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    await this.unbind(true);
+    await this.unbind();
   }
 
   private reconcile(account: SipAccount): void {
@@ -111,7 +110,7 @@ export class PresenceService {
       const uri = this.resolve(account, address);
       if (uri) wanted.set(uri, address);
     }
-    for (const [uri, w] of this.watches) if (!wanted.has(uri)) this.stopWatch(w, true);
+    for (const [uri, w] of this.watches) if (!wanted.has(uri)) this.stopWatch(w);
     for (const [uri, address] of wanted) {
       const known = this.watches.get(uri);
       if (known) known.address = address;
@@ -160,38 +159,37 @@ export class PresenceService {
     if (w.retry) return;
     w.retry = setTimeout(() => {
       w.retry = undefined;
-      if (this.watches.get(w.uri) !== w || this.boundTo?.account !== account) return;
-      this.stopWatch(w, false);
+      if (this.watches.get(w.uri) !== w || this.boundTo !== account) return;
+      this.stopWatch(w);
       this.startWatch(account, { address: w.address, uri: w.uri, pidf: w.pidf, dialogState: w.dialogState });
     }, this.options.retryMs ?? 30000);
     w.retry.unref?.();
   }
 
-  private stopWatch(w: Watch, unsubscribe: boolean): void {
+  /** Stop watching: sip.js's dispose() ends a live subscription with an un-SUBSCRIBE itself. */
+  private stopWatch(w: Watch): void {
     if (this.watches.get(w.uri) === w) this.watches.delete(w.uri);
     clearTimeout(w.retry);
     for (const sub of [w.presence, w.dialog]) {
       if (!sub) continue;
       sub.delegate = undefined;
-      if (unsubscribe && sub.state === SubscriptionState.Subscribed) void sub.unsubscribe().catch(() => undefined);
       void sub.dispose().catch(() => undefined);
     }
   }
 
-  private async unbind(unsubscribe = false): Promise<void> {
+  private async unbind(): Promise<void> {
     const publisher = this.publisher;
     this.publisher = undefined;
     this.boundTo = undefined;
-    for (const w of [...this.watches.values()]) this.stopWatch(w, unsubscribe);
+    for (const w of [...this.watches.values()]) this.stopWatch(w);
     this._onDidChange.fire();
     // Unpublished on dispose (sip.js: unpublishOnClose), so watchers see us go.
     if (publisher) await publisher.dispose().catch(() => undefined);
   }
 
   private async publish(): Promise<void> {
-    const bound = this.boundTo;
-    if (!bound) return;
-    const { account } = bound;
+    const account = this.boundTo;
+    if (!account) return;
     try {
       this.publisher ??= new Publisher(account.ua, UserAgent.makeURI(account.config.uri)!, "presence", {
         expires: this.options.expires ?? 600,

@@ -173,11 +173,6 @@ export class JanusConnection {
     this.reclaimedListeners.push(listener);
   }
 
-  /** Fault injection for tests: the socket drops as if the network went (the session stays on the server). */
-  dropSocketForTest(): void {
-    this.ws?.terminate();
-  }
-
   get connected(): boolean {
     return this.ws?.readyState === WebSocket.OPEN && this.sessionId !== undefined && !this.reclaiming;
   }
