@@ -16,6 +16,7 @@ import {
   type MediaSessionRef,
   type MediaStats,
   type Negotiated,
+  type ReceivedStream,
 } from "../protocol/callWindow";
 import { isDeviceKind, memoryDeviceStore, parseDevice, parseDeviceList, sanitizeChoices, type DeviceChoiceStore } from "./devices";
 import type { CallView, RoomStateView } from "../protocol/model";
@@ -246,9 +247,10 @@ export class MediaEngine implements MediaPort {
     return spare.sdp;
   }
 
-  async setDescription(session: MediaSessionRef, sdp: string): Promise<{ negotiated?: Negotiated }> {
+  /** `streams`: for a room's receiving session, what each m-line of the offer carries. */
+  async setDescription(session: MediaSessionRef, sdp: string, streams?: ReceivedStream[]): Promise<{ negotiated?: Negotiated }> {
     const rpc = await this.rpcFor();
-    const r = await rpc.request("media.setDescription", { session, sdp, iceServers: this.options.iceServersFor(session.owner) }, 30000);
+    const r = await rpc.request("media.setDescription", { session, sdp, iceServers: this.options.iceServersFor(session.owner), ...(streams ? { streams } : {}) }, 30000);
     this.holds(session);
     return { negotiated: r?.negotiated };
   }

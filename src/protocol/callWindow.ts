@@ -6,22 +6,36 @@ import type { RoomAction } from "./roomActions";
 import type { MediaQuality } from "./quality";
 import type { Mirror } from "./rpc";
 
-export const CALL_WINDOW_PROTOCOL_VERSION = 2;
+export const CALL_WINDOW_PROTOCOL_VERSION = 3;
 
 /**
  * Who a media session belongs to: the service that is told when its media is lost. A SIP call
- * has one session (its id is the call's id); a room has one for what we publish and one per
- * publisher we subscribe to (`feed`: the publisher's id in the room).
+ * has one session (its id is the call's id); a room has one for what we publish, one for our
+ * screen share, one for its chat, and one ("receive") that receives every publisher we
+ * subscribe to — one peer connection, an m-line per stream (Janus multistream).
  */
-export type MediaOwner = { kind: "call"; callId: string } | { kind: "room"; roomId: number; feed: "publish" | "screen" | "chat" | number; display?: string };
+export type MediaOwner = { kind: "call"; callId: string } | { kind: "room"; roomId: number; feed: "publish" | "screen" | "chat" | "receive" };
 
 /**
- * The media session id of one of a room's sessions: what we publish, our screen share, its
- * chat, or our subscription to a publisher (`feed`: their member id). Both sides derive it, so
- * the call window can put each feed in the tile of its member.
+ * The id of one of a room's media sessions, or (`feed`: a publisher's member id) of one
+ * publisher's media within the "receive" session: both sides derive it, so the host asks for a
+ * feed's figures and the call window puts the feed in the tile of its member.
  */
-export function roomSessionId(roomId: number, feed: "publish" | "screen" | "chat" | number): string {
+export function roomSessionId(roomId: number, feed: "publish" | "screen" | "chat" | "receive" | number): string {
   return typeof feed === "number" ? `room-${roomId}-feed-${feed}` : `room-${roomId}-${feed}`;
+}
+
+/** One m-line of a room's "receive" session: which publisher's audio or video it carries. */
+export interface ReceivedStream {
+  mid: string;
+  kind: "audio" | "video";
+  /** The publisher's member id. */
+  feed: number;
+}
+
+/** A room's session that receives the publishers (see MediaOwner). */
+export function isRoomReceiver(owner: MediaOwner): boolean {
+  return owner.kind === "room" && owner.feed === "receive";
 }
 
 /** A room's screen share: sends a captured screen, never the microphone. */
@@ -161,7 +175,8 @@ export interface HostToWindow {
      * peer connection's signaling state, exactly as in sip.js's own browser handler.
      */
     "media.setDescription": {
-      params: { session: MediaSessionRef; sdp: string; iceServers: IceServer[] };
+      /** `streams`: for a room's receiving session, what each active m-line of this offer carries. */
+      params: { session: MediaSessionRef; sdp: string; iceServers: IceServer[]; streams?: ReceivedStream[] };
       /** `negotiated` when this was an answer to our offer. */
       result: { negotiated?: Negotiated };
     };

@@ -1,9 +1,10 @@
 // Rooms as the softphone uses them: one connection to the Janus server (setting
 // softphone.rooms.server), room management (list, create, destroy, kick), and the room we are
 // in — joined, publishing our microphone (and camera) from the call window, subscribed to every
-// other publisher automatically. Media sessions are owned by the room ({ kind: "room" }); the
-// call window does the WebRTC, this only carries SDP between it and Janus. No vscode import.
-import { roomSessionId, type MediaSessionRef, type Negotiated, type VideoMode } from "../protocol/callWindow";
+// other publisher automatically, all of them received over one peer connection (RoomReceiver).
+// Media sessions are owned by the room ({ kind: "room" }); the call window does the WebRTC, this
+// only carries SDP between it and Janus. No vscode import.
+import { roomSessionId, type MediaSessionRef, type Negotiated, type ReceivedStream, type VideoMode } from "../protocol/callWindow";
 import type { RoomStateView } from "../protocol/model";
 import { Emitter } from "../util/emitter";
 import type { Logger } from "../util/logger";
@@ -16,7 +17,8 @@ import { dialInCode } from "./dialIn/dialInCode";
 import { RoomAdmin } from "./roomAdmin";
 import type { NewRoom, RoomInfo, RoomsServerCredentials } from "./roomModel";
 import { pageOfRooms, type RoomPage } from "./roomListing";
-import { RoomMember, RoomSubscription } from "./videoRoom";
+import { RoomMember } from "./videoRoom";
+import { RoomReceiver } from "./roomReceiver";
 import { chatPipeThrough, type ChatMedia } from "./chatPipe";
 import { RoomChat } from "./roomChat";
 import { createChatRoom, destroyChatRoom, kickFromChat, TextRoomChat, type ChatMessage } from "./textRoom";
@@ -27,7 +29,8 @@ export type RoomKind = RoomInfo["kind"];
 export interface RoomMedia extends ChatMedia {
   ensureWindow(): Promise<void>;
   getDescription(session: MediaSessionRef, options: { hold: boolean; video: VideoMode }): Promise<{ sdp: string; negotiated?: Negotiated }>;
-  setDescription(session: MediaSessionRef, sdp: string): Promise<{ negotiated?: Negotiated }>;
+  /** `streams`: what each m-line of an offer to the room's receiving session carries. */
+  setDescription(session: MediaSessionRef, sdp: string, streams?: ReceivedStream[]): Promise<{ negotiated?: Negotiated }>;
   setMuted(sessionId: string, muted: boolean): void;
   setCameraOff(sessionId: string, off: boolean): void;
   close(sessionId: string): void;
@@ -60,7 +63,10 @@ interface Current {
   cameraOff: boolean;
   /** We are talking (the server's talking events about us). */
   talking: boolean;
-  subscriptions: Map<number, { sub: RoomSubscription; sessionId: string }>;
+  /** What we receive of the others: one subscriber handle and peer connection for all (video rooms). */
+  receiver?: RoomReceiver;
+  /** Changes to what we receive, one after another (opening the receiver, adding, dropping feeds). */
+  receiving: Promise<void>;
   /** Publishers we chose not to receive (unsubscribe): not subscribed to automatically again. */
   declined: Set<number>;
   /** The simulcast layer asked for each publisher's video (default: Janus's, the full picture). */
@@ -117,7 +123,7 @@ export class RoomService {
       memberId: c.member.id,
       others: [...c.member.others.values()]
         .filter((p) => p.id !== c.screen?.id) // our own screen share is not someone else
-        .map((p) => ({ ...p, subscribed: c.subscriptions.has(p.id), ...(c.declined.has(p.id) ? { declined: true } : {}) })),
+        .map((p) => ({ ...p, subscribed: c.receiver?.has(p.id) === true, ...(c.declined.has(p.id) ? { declined: true } : {}) })),
       publishing: { ...c.publishing },
       muted: c.muted,
       ...(c.cameraOff ? { cameraOff: true } : {}),
@@ -226,7 +232,7 @@ export class RoomService {
       muted: false,
       cameraOff: false,
       talking: false,
-      subscriptions: new Map(),
+      receiving: Promise.resolve(),
       declined: new Set(),
       layers: new Map(),
       chat: new RoomChat(() => {
@@ -241,7 +247,7 @@ export class RoomService {
     current.unwatch = member.onEvent((e) => {
       if (this.current !== current) return;
       if (e.kind === "publishing" && current.kind === "video") {
-        if (!current.declined.has(e.participant.id) && e.participant.id !== current.screen?.id) void this.subscribe(current, e.participant.id);
+        if (!current.declined.has(e.participant.id) && e.participant.id !== current.screen?.id) void this.subscribe(current, [e.participant.id]);
       } else if (e.kind === "left") {
         current.declined.delete(e.id);
         current.layers.delete(e.id);
@@ -257,7 +263,8 @@ export class RoomService {
       await this.options.media.ensureWindow();
       await this.publish(current, kind === "video" && options.video === true);
       // An audio room's mix arrives on our own connection: nothing to subscribe to.
-      if (kind === "video") for (const p of [...member.others.values()]) if (p.publishing) await this.subscribe(current, p.id);
+      // Everyone already publishing in one request: one offer, one answer.
+      if (kind === "video") await this.subscribe(current, [...member.others.values()].filter((p) => p.publishing).map((p) => p.id));
       // The chat comes up beside the media (its state says when it is ready); its user name is our member id.
       void current.chat.open(() =>
         TextRoomChat.join(janus, chatPipeThrough(this.options.media, room), room, { username: String(member.id), display: options.display, pin: options.pin }),
@@ -367,8 +374,8 @@ export class RoomService {
     if (on) {
       c.declined.delete(memberId);
       if (!p.publishing) throw new Error(`${p.display || `member ${memberId}`} is not sending anything`);
-      await this.subscribe(c, memberId);
-      if (!c.subscriptions.has(memberId)) throw new Error(`could not receive ${p.display || `member ${memberId}`} (see the log)`);
+      await this.subscribe(c, [memberId]);
+      if (!c.receiver?.has(memberId)) throw new Error(`could not receive ${p.display || `member ${memberId}`} (see the log)`);
     } else {
       c.declined.add(memberId);
       await this.unsubscribe(c, memberId);
@@ -381,8 +388,7 @@ export class RoomService {
     const c = this.inRoom();
     if (c.layers.get(memberId) === layer) return;
     c.layers.set(memberId, layer);
-    const s = c.subscriptions.get(memberId);
-    if (s) await s.sub.setSubstream(SUBSTREAM[layer]);
+    if (c.receiver?.has(memberId)) await c.receiver.setSubstream(memberId, SUBSTREAM[layer]);
   }
 
   /**
@@ -442,9 +448,10 @@ export class RoomService {
     await janus?.close();
   }
 
-  /** The session id of our subscription to `feed` in the current room (tests, stats). */
+  /** The id under which the call window has `feed`'s media in the current room, while we receive it (tests, stats). */
   subscriptionSession(feed: number): string | undefined {
-    return this.current?.subscriptions.get(feed)?.sessionId;
+    const c = this.current;
+    return c?.receiver?.has(feed) ? roomSessionId(c.room, feed) : undefined;
   }
 
   publishSessionId(): string | undefined {
@@ -459,33 +466,55 @@ export class RoomService {
     c.publishing = { audio: true, video };
   }
 
-  private async subscribe(c: Current, feed: number): Promise<void> {
-    if (c.subscriptions.has(feed) || this.current !== c) return;
-    const session: MediaSessionRef = { id: roomSessionId(c.room, feed), owner: { kind: "room", roomId: c.room, feed } };
-    if (!(c.member instanceof RoomMember)) return;
-    const privateId = c.member.privateId;
-    try {
-      const sub = await RoomSubscription.open(await this.connection(), c.room, feed, { privateId, pin: c.pin });
-      c.subscriptions.set(feed, { sub, sessionId: session.id });
-      await this.options.media.setDescription(session, sub.offerSdp);
-      const { sdp } = await this.options.media.getDescription(session, { hold: false, video: "receive" });
-      await sub.start(sdp);
-      const layer = c.layers.get(feed);
-      if (layer) await sub.setSubstream(SUBSTREAM[layer]).catch((err) => this.options.log.warn(`room ${c.room}: feed ${feed}: could not choose its layer: ${messageOf(err)}`));
+  /**
+   * Receive these publishers: the first ones open the room's receiver (one subscriber handle, one
+   * peer connection), later ones are added to it. Queued behind other changes to what we receive.
+   */
+  private subscribe(c: Current, feeds: number[]): Promise<void> {
+    return this.receivingChange(c, async () => {
+      const wanted = feeds.filter((f) => !c.receiver?.has(f));
+      if (!wanted.length || !(c.member instanceof RoomMember)) return;
+      try {
+        if (c.receiver) await c.receiver.add(wanted);
+        else {
+          c.receiver = await RoomReceiver.open(await this.connection(), c.room, wanted, {
+            privateId: c.member.privateId,
+            pin: c.pin,
+            answer: (offer, streams) => this.answerFeeds(c, offer, streams),
+            onChange: () => this.current === c && this._onDidChange.fire(),
+            onError: (err) => this.options.log.warn(`room ${c.room}: an offer of the rooms server could not be answered: ${messageOf(err)}`),
+          });
+          if (this.current !== c) return void (await c.receiver.close());
+        }
+        for (const feed of wanted) {
+          const layer = c.layers.get(feed);
+          if (layer && c.receiver.has(feed)) await c.receiver.setSubstream(feed, SUBSTREAM[layer]).catch((err) => this.options.log.warn(`room ${c.room}: feed ${feed}: could not choose its layer: ${messageOf(err)}`));
+        }
+      } catch (err) {
+        this.options.log.warn(`room ${c.room}: could not receive ${wanted.length > 1 ? `feeds ${wanted.join(", ")}` : `feed ${wanted[0]}`}: ${messageOf(err)}`);
+      }
       this._onDidChange.fire();
-    } catch (err) {
-      this.options.log.warn(`room ${c.room}: could not receive feed ${feed}: ${messageOf(err)}`);
-      await this.unsubscribe(c, feed);
-    }
+    });
   }
 
-  private async unsubscribe(c: Current, feed: number): Promise<void> {
-    const s = c.subscriptions.get(feed);
-    if (!s) return;
-    c.subscriptions.delete(feed);
-    this.options.media.close(s.sessionId);
-    await s.sub.close().catch(() => undefined);
-    this._onDidChange.fire();
+  private unsubscribe(c: Current, feed: number): Promise<void> {
+    return this.receivingChange(c, async () => {
+      await c.receiver?.remove([feed]).catch((err) => this.options.log.warn(`room ${c.room}: feed ${feed}: ${messageOf(err)}`));
+      this._onDidChange.fire();
+    });
+  }
+
+  private receivingChange(c: Current, change: () => Promise<void>): Promise<void> {
+    const turn = c.receiving.then(() => (this.current === c ? change() : undefined));
+    c.receiving = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Janus's offer for the room's receiving session, answered in the call window. */
+  private async answerFeeds(c: Current, offerSdp: string, streams: ReceivedStream[]): Promise<string> {
+    const session = receiveSession(c.room);
+    await this.options.media.setDescription(session, offerSdp, streams);
+    return (await this.options.media.getDescription(session, { hold: false, video: "receive" })).sdp;
   }
 
   private async dropCurrent(c: Current): Promise<void> {
@@ -494,7 +523,10 @@ export class RoomService {
     c.unwatch();
     await c.chat.close();
     await this.stopScreen(c);
-    for (const feed of [...c.subscriptions.keys()]) await this.unsubscribe(c, feed);
+    const receiver = c.receiver;
+    c.receiver = undefined;
+    this.options.media.close(receiveSession(c.room).id);
+    await receiver?.close();
     this.options.media.close(publishSession(c.room).id);
     await c.member.leave().catch(() => undefined);
     this._onDidChange.fire();
@@ -564,6 +596,10 @@ export class RoomService {
 
 function publishSession(room: number): MediaSessionRef {
   return { id: roomSessionId(room, "publish"), owner: { kind: "room", roomId: room, feed: "publish" } };
+}
+
+function receiveSession(room: number): MediaSessionRef {
+  return { id: roomSessionId(room, "receive"), owner: { kind: "room", roomId: room, feed: "receive" } };
 }
 
 function screenSession(room: number): MediaSessionRef {

@@ -1,6 +1,6 @@
 // Video rooms on Janus's VideoRoom plugin: the participants list, and us in a room — joined as a
-// publisher (our media offered, Janus answers) and subscribed to others (Janus offers, we
-// answer). Management (create, list, kick, destroy) is RoomAdmin's. No vscode import.
+// publisher (our media offered, Janus answers); what we receive of the others is
+// RoomReceiver's. Management (create, list, kick, destroy) is RoomAdmin's. No vscode import.
 import type { JanusConnection, JanusEvent } from "./janusConnection";
 import { attachAndJoin, JoinedMember } from "./joinedMember";
 import { MAX_DISPLAY_NAME, roomError, type Participant } from "./roomModel";
@@ -115,62 +115,4 @@ function publisher(p: PublisherEntry): Participant {
     ...(marks.screen ? { screen: true } : {}),
     ...(p.talking === true ? { talking: true } : {}),
   };
-}
-
-/** Our subscription to one publisher in a room: Janus offers its media, we answer. */
-export class RoomSubscription {
-  private constructor(
-    private readonly janus: JanusConnection,
-    private readonly handle: number,
-    readonly room: number,
-    readonly feed: number,
-    /** Janus's offer, to be answered with start(). */
-    readonly offerSdp: string,
-  ) {}
-
-  static async open(janus: JanusConnection, room: number, feed: number, options: { privateId: number; pin?: string }): Promise<RoomSubscription> {
-    const handle = await janus.attach(PLUGIN, () => undefined);
-    try {
-      const { jsep } = await janus.message(handle, {
-        request: "join",
-        ptype: "subscriber",
-        room,
-        private_id: options.privateId,
-        streams: [{ feed }],
-        ...(options.pin ? { pin: options.pin } : {}),
-      });
-      if (!jsep || jsep.type !== "offer") throw new Error("the rooms server sent no offer for this feed");
-      return new RoomSubscription(janus, handle, room, feed, jsep.sdp);
-    } catch (err) {
-      await janus.detach(handle);
-      throw roomError(err, room);
-    }
-  }
-
-  /**
-   * The simulcast layer Janus forwards to us: 2 the full picture, 1 half its size, 0 a quarter
-   * (a publisher that sends one layer is not affected).
-   */
-  async setSubstream(substream: 0 | 1 | 2): Promise<void> {
-    const mid = midsOf(this.offerSdp).video;
-    if (mid === undefined) return; // no video in this feed
-    try {
-      await this.janus.message(this.handle, { request: "configure", streams: [{ mid, substream }] });
-    } catch (err) {
-      throw roomError(err, this.room);
-    }
-  }
-
-  async start(answerSdp: string): Promise<void> {
-    try {
-      await this.janus.message(this.handle, { request: "start" }, { type: "answer", sdp: answerSdp });
-    } catch (err) {
-      throw roomError(err, this.room);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.janus.message(this.handle, { request: "leave" }).catch(() => undefined);
-    await this.janus.detach(this.handle);
-  }
 }

@@ -2,7 +2,8 @@
 // with its own call window in headless Chromium (fake camera and microphone). Each receives the
 // other two (bytes, frames decoded, levels); a mute and a camera switched off reach the others
 // through the server (VideoRoom stream descriptions) and show on their tiles; stopping one feed
-// (unsubscribe) stops that feed only; a screen share arrives as a feed and tile of its own.
+// (unsubscribe) stops that feed only; a screen share arrives as a feed and tile of its own; all
+// that is received arrives over one peer connection per phone.
 // Headless Chromium's screen capture is its fake screen (--use-fake-ui-for-media-stream picks it);
 // the fake microphones play a speech-like file, as Chromium's short beeps never count as talking.
 import assert from "node:assert/strict";
@@ -66,6 +67,18 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
       throw new Error(`${(err as Error).message}; the tiles say: ${await names()}`);
     });
     assert.equal((await tileAt(0, "Ben"))?.video, "on", "Ben's tile at Ann plays his video");
+  });
+
+  it("each receives the other two over one peer connection (Janus multistream): publish, receive and chat — three in all", async () => {
+    for (const [i, others] of [[0, ["Ben", "Cid"]], [1, ["Ann", "Cid"]], [2, ["Ann", "Ben"]]] as const) {
+      const seen = await rig.page(i).evaluate(() => {
+        const w = (globalThis as any).softphoneCallWindow;
+        return { sessions: w.sessionCount() as number, receivers: w.roomReceivers() as Array<{ sessionId: string; feeds: number[] }> };
+      });
+      assert.equal(seen.receivers.length, 1, `phone ${i}: one receiving session (${JSON.stringify(seen)})`);
+      assert.deepEqual([...seen.receivers[0].feeds].sort(), others.map((o) => ids[o]).sort(), `phone ${i}: it carries both others`);
+      assert.equal(seen.sessions, 3, `phone ${i}: peer connections for publishing, receiving and the chat only (${JSON.stringify(seen)})`);
+    }
   });
 
   it("who speaks is marked for the others (Janus talking events) on their tiles", async () => {

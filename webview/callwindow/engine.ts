@@ -5,7 +5,7 @@
 import "webrtc-adapter";
 import { writable } from "svelte/store";
 import type { CallAction } from "../../src/protocol/callActions";
-import { DEVICE_KIND_NAMES, isDataOnly, sendsOurMedia, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
+import { DEVICE_KIND_NAMES, isDataOnly, isRoomReceiver, sendsOurMedia, type DeviceInfo, type DeviceKind, type IceServer, type MediaSessionRef, type MediaStats } from "../../src/protocol/callWindow";
 import type { CallView, RoomStateView } from "../../src/protocol/model";
 import type { RoomAction } from "../../src/protocol/roomActions";
 import { HostConnection, type LinkState } from "./hostConnection";
@@ -15,6 +15,7 @@ import { DeviceTest } from "./deviceTest";
 import type { PreparedPeer } from "./ice";
 import { MediaSession, type SessionView } from "./mediaSession";
 import { DataPipe } from "./dataPipe";
+import { RoomFeeds } from "./roomFeeds";
 import { RemotePlayback } from "./playback";
 import { SessionRecorder } from "./recorder";
 import { Prewarm } from "./prewarm";
@@ -43,6 +44,8 @@ export function createEngine() {
   const sessions = new Map<string, MediaSession>();
   /** The data channels of data-only sessions (room chat). */
   const pipes = new Map<string, DataPipe>();
+  /** Rooms' receiving sessions, taken apart per publisher (one peer connection for all of them). */
+  const receivers = new Map<string, RoomFeeds>();
   /** Sessions being recorded. */
   const recorders = new Map<string, { recorder: SessionRecorder; unwatch: () => void }>();
   /** Per session: the far end's audio, playing (created with its first remote audio track). */
@@ -137,6 +140,8 @@ export function createEngine() {
   /** One session's media gone: its peer connection, its track clones, its meter and tiles. */
   function closeSession(sessionId: string): void {
     pipes.delete(sessionId);
+    receivers.get(sessionId)?.dispose();
+    receivers.delete(sessionId);
     stopRecording(sessionId); // its last piece goes out even as the session closes
     void conference.remove(sessionId);
     sessions.get(sessionId)?.close();
@@ -199,12 +204,13 @@ export function createEngine() {
           levels.update((l) => ({ ...l, [ref.id]: stats }));
           rpc.notify("media.stats", stats);
         },
-        onRemoteAudio: () => playbackOf(s).play(),
+        // A room's receiving session plays each publisher on its own (RoomFeeds), not all at once.
+        onRemoteAudio: () => !isRoomReceiver(ref.owner) && playbackOf(s.id, s.remoteAudio).play(),
         onScreenEnded: () => {
           if (ref.owner.kind === "room") rpc.notify("room.action", { action: "screen", on: false });
         },
         onView: (view) => {
-          if (isDataOnly(ref.owner)) return; // a room's chat: no tile
+          if (isDataOnly(ref.owner) || isRoomReceiver(ref.owner)) return; // a room's chat: no tile; its publishers: a tile each (RoomFeeds)
           views.update((v) => ({ ...v, [ref.id]: view }));
           updateTones();
         },
@@ -214,6 +220,19 @@ export function createEngine() {
     sessions.set(ref.id, s);
     if (isDataOnly(ref.owner)) {
       pipes.set(ref.id, new DataPipe(s.pc, (text) => rpc.notify("media.data", { sessionId: ref.id, text }), () => rpc.notify("media.dataOpen", { sessionId: ref.id })));
+    }
+    if (ref.owner.kind === "room" && isRoomReceiver(ref.owner)) {
+      receivers.set(
+        ref.id,
+        new RoomFeeds(s, ref.owner.roomId, {
+          onView: (id, view) => views.update((v) => (view ? { ...v, [id]: view } : without(v, id))),
+          onAudio: (id, stream) => {
+            playbacks.get(id)?.dispose();
+            playbacks.delete(id);
+            if (stream) playbackOf(id, stream).play();
+          },
+        }),
+      );
     }
     return s;
   }
@@ -236,12 +255,12 @@ export function createEngine() {
     recorders.delete(sessionId);
   }
 
-  function playbackOf(s: MediaSession): RemotePlayback {
-    let p = playbacks.get(s.id);
+  function playbackOf(id: string, stream: MediaStream): RemotePlayback {
+    let p = playbacks.get(id);
     if (!p) {
-      p = new RemotePlayback(s.id, s.remoteAudio, () => playbackBlocked.set(true));
-      playbacks.set(s.id, p);
-      if (chooser.speaker) void p.setSink(chooser.speaker).catch((err) => tellError(s.id, err));
+      p = new RemotePlayback(id, stream, () => playbackBlocked.set(true));
+      playbacks.set(id, p);
+      if (chooser.speaker) void p.setSink(chooser.speaker).catch((err) => tellError(id, err));
     }
     return p;
   }
@@ -266,15 +285,18 @@ export function createEngine() {
     try {
       const mode = VIDEO_MODES.has(video) ? video : "none";
       const description = await session(ref, iceServers).getDescription(!!hold, mode, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+      if (description.type === "answer") receivers.get(ref.id)?.settle();
       clearWarmMicError();
       return description;
     } catch (err) {
       return reportError(ref?.id, err);
     }
   });
-  rpc.handle("media.setDescription", async ({ session: ref, sdp, iceServers }) => {
+  rpc.handle("media.setDescription", async ({ session: ref, sdp, iceServers, streams }) => {
     try {
-      return await session(ref, iceServers).setDescription(String(sdp));
+      const s = session(ref, iceServers);
+      receivers.get(s.id)?.expect(streams);
+      return await s.setDescription(String(sdp));
     } catch (err) {
       return reportError(ref?.id, err);
     }
@@ -298,7 +320,16 @@ export function createEngine() {
     await sessions.get(sessionId)?.rollback();
     return null;
   });
-  rpc.handle("media.stats", async ({ sessionId }) => (sessions.get(sessionId) ? await sessions.get(sessionId)!.stats() : null));
+  rpc.handle("media.stats", async ({ sessionId }) => {
+    const s = sessions.get(sessionId);
+    if (s) return s.stats();
+    // One publisher of a room's receiving session.
+    for (const feeds of receivers.values()) {
+      const stats = await feeds.stats(String(sessionId));
+      if (stats) return stats;
+    }
+    return null;
+  });
   rpc.on("media.close", ({ sessionId }) => {
     closeSession(sessionId);
     // Between calls, not during one: the next call finds its peer connection ready.
@@ -379,7 +410,10 @@ export function createEngine() {
     /** MOCK hook for tests: Chromium cannot unplug a fake device, so a test hides one and announces a change. */
     refreshDevices: () => chooser.refresh(),
     deviceTest: () => ({ micLevel: deviceTest.level, toneSink: deviceTest.toneSink ?? null }),
+    /** Media sessions, one peer connection each. */
     sessionCount: () => sessions.size,
+    /** Rooms' receiving sessions and the publishers each carries. */
+    roomReceivers: () => [...receivers].map(([sessionId, feeds]) => ({ sessionId, feeds: feeds.feedIds() })),
     conferenceMembers: () => conference.members,
     simulateDrop: () => connection.simulateDrop(),
   };
