@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import type { BrowserContext, Frame, Page } from "playwright-core";
 import { PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
 import { sleep, waitFor } from "../support/wait";
+import { addBenchPhone, type PhoneBench } from "../support/phoneBench";
 
 const REPO = resolve(__dirname, "../../..");
 // The harness is plain CommonJS shared with the VS Code suite; load it at run time (not bundled).
@@ -455,6 +456,57 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await frame.locator("[data-testid=room-leave]").click();
     await frame.locator("[data-testid=room-join]").waitFor({ timeout: 10000 });
     await waitFor("the room's status item to go", async () => (await statusBar(/Demo room/).count()) === 0, 10000, 200);
+  });
+
+  it("a video room end to end: Create Room… from the sidebar and Join; in the call window our tile and Bob's (another phone) show moving video; a message to everyone and a whisper from the sidebar reach Bob", async () => {
+    const win = callWindow!;
+    let frame = await showSidebar();
+    await frame.locator("[data-testid=room-create]").click();
+    await quickInput("Video room");
+    await quickInput("UI room");
+    await quickInput(""); // no PIN
+    await quickInput(""); // no schedule
+    const toast = page.locator(".notification-toast", { hasText: 'room "UI room" created' }).first();
+    await toast.waitFor({ timeout: 20000 });
+    await toast.locator(".monaco-button", { hasText: "Join" }).first().click();
+    await quickInput("Alice");
+    frame = await sidebarFrame();
+    await frame.locator("[data-testid=room-subject]", { hasText: "UI room" }).waitFor({ timeout: 30000 });
+    // Bob: another person's phone (a Softphone in this process, its call window a page of this browser).
+    const bob = addBenchPhone({ browser: session.ctx, runDir } as PhoneBench, "ui-bob", { settings: () => ({ sipTrace: false, dtmfMode: "rfc4733", roomsServer: "ws://127.0.0.1:8188" }) });
+    try {
+      await bob.phone.start([]);
+      const listed = (await bob.phone.rooms.list()).find((r) => r.subject === "UI room");
+      assert.ok(listed, "Bob finds the room Alice created");
+      const bobIn = await bob.phone.rooms.join(listed.id, { display: "Bob", video: true });
+      const ownTile = '[data-testid=room-tile][data-member="self"] [data-testid=local-tile-video]';
+      const bobTile = `[data-testid=room-tile][data-member="${bobIn.memberId}"] [data-testid=remote-video]`;
+      await win.locator(bobTile).waitFor({ timeout: 20000 });
+      assert.equal(await win.locator(`[data-testid=room-tile][data-member="${bobIn.memberId}"] [data-testid=tile-name]`).textContent(), "Bob");
+      await waitFor("Bob's tile in Alice's call window to show moving video", () => moving(win, bobTile), 15000, 100);
+      assert.ok(await moving(win, ownTile), "Alice's own tile shows her camera moving");
+      await win.screenshot({ path: join(runDir, "room-call-window.png") });
+
+      const input = frame.locator("[data-testid=chat-input]");
+      await waitFor("the room's chat to be ready", () => input.isEnabled(), 20000, 200);
+      const bobGot = (text: string) => bob.phone.rooms.view()?.chat.messages.find((m) => m.text === text);
+      await input.fill("hello, room");
+      await input.press("Enter");
+      await waitFor("Bob to get Alice's message", () => bobGot("hello, room"), 10000, 100);
+      assert.equal(bobGot("hello, room")!.whisper, false);
+      await waitFor("Bob in the sidebar's To list", async () => (await frame.locator(`[data-testid=chat-to] option[value="${bobIn.memberId}"]`).count()) === 1, 10000, 200);
+      await frame.locator("[data-testid=chat-to]").selectOption(String(bobIn.memberId));
+      await input.fill("psst, Bob");
+      await input.press("Enter");
+      await waitFor("Bob to get Alice's whisper", () => bobGot("psst, Bob"), 10000, 100);
+      assert.equal(bobGot("psst, Bob")!.whisper, true, "it came to Bob as a whisper");
+      await frame.locator("[data-testid=chat-message][data-whisper=true]", { hasText: "psst, Bob" }).waitFor({ timeout: 10000 });
+      await bob.phone.rooms.leave();
+    } finally {
+      await bob.stop();
+    }
+    await frame.locator("[data-testid=room-leave]").click();
+    await frame.locator("[data-testid=room-join]").waitFor({ timeout: 10000 });
   });
 
   it("a message from outside arrives while the sidebar is hidden: a notification and the view's badge; opened, it shows as text and is read; a reply that cannot be delivered offers Send again", async () => {
