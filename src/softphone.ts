@@ -142,6 +142,7 @@ export class Softphone {
       sessionDescriptionHandler: (session) => this.dialIn.handlerFor(session) ?? this.calls.sessionDescriptionHandler(session),
       onInvite: (acc, invitation) => (acc.config.roomDialIn ? void this.dialIn.take(invitation, acc.config.server) : this.calls.incoming(acc, invitation)),
       onMessage: (acc, message) => void this.messages.incoming(acc, message),
+      onReconnected: (acc) => this.calls.reconnected(acc.id),
       retryDelay: options.retryDelay,
     });
     this.presence = new PresenceService({

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Start or stop only Kamailio of a bench brought up by up.sh (uses the configs rendered there).
-#   kamailio.sh start RUN_DIR   start Kamailio, wait for SIP OPTIONS + ws/wss listeners, and make
+#   kamailio.sh start RUN_DIR [--keep-baresip-calls]
+#                               start Kamailio, wait for SIP OPTIONS + ws/wss listeners, and make
 #                               baresip (if running) register again: Kamailio keeps registrations
 #                               in memory only, so a restart forgets every binding (the
-#                               re-created user agent ends any call baresip was in).
+#                               re-created user agent ends any call baresip was in; with
+#                               --keep-baresip-calls baresip is left alone, unregistered until
+#                               its own refresh, and its calls go on).
 #   kamailio.sh stop RUN_DIR    TERM by pid, KILL after 5 s (see down.sh)
 # Tests use stop/start to check that clients re-register after a registrar restart.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-usage() { echo "usage: $0 start|stop RUN_DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 start|stop RUN_DIR [--keep-baresip-calls]" >&2; exit 2; }
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$3" = --keep-baresip-calls ]; } || usage
+KEEP_BARESIP_CALLS=${3:+1}
 ACTION=$1
 [ -d "$2" ] || { echo "pbx kamailio: no such RUN_DIR: $2" >&2; exit 1; }
 RUN_DIR=$(cd "$2" && pwd)
@@ -106,7 +110,7 @@ start() {
   # After a restart the registrar is empty: make a running baresip register again right away
   # (its own refresh would come only after 90 % of regint). baresip 1.0's ctrl_tcp has no
   # "register" command, so the user agent is deleted and re-created from the accounts line.
-  if alive baresip && ! registered phone; then
+  if [ -z "$KEEP_BARESIP_CALLS" ] && alive baresip && ! registered phone; then
     local acc; acc=$(grep -v '^#' "$CONF/baresip/accounts" | grep -m1 '<sip:phone@')
     baresip_cmd uadel "sip:phone@127.0.0.1" >/dev/null || true
     baresip_cmd uanew "$acc" >/dev/null || fail "baresip uanew failed"

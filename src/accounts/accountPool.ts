@@ -15,6 +15,7 @@ export interface AccountPoolOptions {
   sessionDescriptionHandler: SipAccountOptions["sessionDescriptionHandler"];
   onInvite: SipAccountOptions["onInvite"];
   onMessage?: SipAccountOptions["onMessage"];
+  onReconnected?: SipAccountOptions["onReconnected"];
   retryDelay?: (attempt: number) => number;
 }
 
@@ -102,6 +103,7 @@ export class AccountPool {
       sessionDescriptionHandler: this.options.sessionDescriptionHandler,
       onInvite: this.options.onInvite,
       onMessage: this.options.onMessage,
+      onReconnected: this.options.onReconnected,
       log: this.options.log,
       sipTrace: this.options.sipTrace(),
       expires: this.options.registerExpires(),

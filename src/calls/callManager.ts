@@ -510,6 +510,20 @@ export class CallManager {
     this._onDidChange.fire();
   }
 
+  /**
+   * The account's connection is back after it was lost (e.g. the proxy restarted): the far ends
+   * of its calls still address us through the old connection — the proxy names it in our Contact
+   * (Kamailio's alias) — so their BYE or re-INVITE would go nowhere. Each call in progress sends a
+   * re-INVITE from the new connection: same media, and the far end learns the new way back.
+   * (RFC 5626 flow tokens would spare this; sip.js does not implement Outbound.)
+   */
+  reconnected(accountId: string): void {
+    for (const call of this.calls.values()) {
+      if (call.accountId !== accountId || call.cleared || call.state !== "incall" || call.session?.state !== SessionState.Established) continue;
+      this.reinvite(call, {}, "re-INVITE from the new connection").catch((err) => this.options.log.warn(`call ${call.id}: could not tell the far end our new connection: ${messageOf(err)}`));
+    }
+  }
+
   /** Send a re-INVITE with the call's current wishes (plus `override`); resolves once accepted. */
   private async reinvite(call: Call, override: { hold?: boolean }, what: string): Promise<void> {
     const session = call.session!;

@@ -4,6 +4,7 @@
 // first one, or the one named). Everything is set up again after the account registers anew
 // (a reconnect loses the server's subscriptions along with the flow). No vscode import.
 import { Publisher, Subscriber, SubscriptionState, UserAgent } from "sip.js";
+import { guardRefresh } from "./publisherRefresh";
 import type { SipAccount } from "../sip/sipAccount";
 import { parseDialString } from "../calls/dialString";
 import { domainOf } from "../accounts/accountConfig";
@@ -191,11 +192,23 @@ export class PresenceService {
     const account = this.boundTo;
     if (!account) return;
     try {
-      this.publisher ??= new Publisher(account.ua, UserAgent.makeURI(account.config.uri)!, "presence", {
-        expires: this.options.expires ?? 600,
-        contentType: "application/pidf+xml",
-        unpublishOnClose: true,
-      });
+      if (!this.publisher) {
+        const publisher: Publisher = guardRefresh(
+          new Publisher(account.ua, UserAgent.makeURI(account.config.uri)!, "presence", {
+            expires: this.options.expires ?? 600,
+            contentType: "application/pidf+xml",
+            unpublishOnClose: true,
+          }),
+          (err) => {
+            if (this.publisher !== publisher) return; // a leftover timer of a publisher we let go
+            this.options.log.info(`presence: our publication could not be refreshed (${messageOf(err)}); publishing anew`);
+            this.publisher = undefined;
+            void publisher.dispose().catch(() => undefined);
+            void this.publish();
+          },
+        );
+        this.publisher = publisher;
+      }
       await this.publisher.publish(pidfFor(account.config.uri, this.own));
     } catch (err) {
       this.options.log.warn(`presence: could not publish our state: ${messageOf(err)}`);

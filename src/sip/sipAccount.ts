@@ -22,6 +22,8 @@ export interface SipAccountOptions {
   onInvite: (account: SipAccount, invitation: Invitation) => void;
   /** An incoming SIP MESSAGE; the handler answers it (after storing it). Without one: 405. */
   onMessage?: (account: SipAccount, message: Message) => void;
+  /** The connection is back after it was lost: dialogs may need to tell their far ends the new route. */
+  onReconnected?: (account: SipAccount) => void;
   log: Logger;
   sipTrace?: boolean;
   /** Registration lifetime asked of the registrar, seconds. */
@@ -42,6 +44,8 @@ export class SipAccount {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private attempt = 0;
   private disposed = false;
+  /** The connection dropped since it was last up (reset when it is up again). */
+  private connectionLost = false;
   private readonly _onDidChange = new Emitter<void>();
   readonly onDidChange = this._onDidChange.event;
 
@@ -85,6 +89,7 @@ export class SipAccount {
         onMessage: (message) => (options.onMessage ? options.onMessage(this, message) : void message.reject({ statusCode: 405 }).catch(() => undefined)),
         onDisconnect: (error) => {
           if (this.disposed || !error) return;
+          this.connectionLost = true;
           this.setState("failed", { kind: "connection", message: error.message });
           this.scheduleRetry();
         },
@@ -136,6 +141,10 @@ export class SipAccount {
       this.setState("failed", { kind: "connection", message: messageOf(err) });
       this.scheduleRetry();
       return;
+    }
+    if (this.connectionLost && !this.disposed) {
+      this.connectionLost = false;
+      this.options.onReconnected?.(this);
     }
     await this.register();
   }

@@ -61,7 +61,7 @@ export interface Pbx {
   /** scripts/pbx/kamailio.sh stop: registrations (kept in memory) are lost, ws/wss connections drop */
   stopKamailio(): Promise<void>;
   /** scripts/pbx/kamailio.sh start: waits for SIP/ws/wss and re-registers baresip before resolving */
-  startKamailio(): Promise<void>;
+  startKamailio(options?: { keepBaresipCalls?: boolean }): Promise<void>;
   /** scripts/pbx/janus.sh stop: the rooms server goes (its rooms and sessions are lost) */
   stopJanus(): Promise<void>;
   /** scripts/pbx/janus.sh start: waits for its WebSocket API */
@@ -157,7 +157,7 @@ export async function startPbx(runDir: string): Promise<Pbx> {
     runDir: dir,
     stop: async () => void (await runScript("down.sh", [dir], 30_000)),
     stopKamailio: async () => void (await runScript("kamailio.sh", ["stop", dir], 30_000)),
-    startKamailio: async () => void (await runScript("kamailio.sh", ["start", dir], 30_000)),
+    startKamailio: async (options) => void (await runScript("kamailio.sh", ["start", dir, ...(options?.keepBaresipCalls ? ["--keep-baresip-calls"] : [])], 30_000)),
     stopJanus: async () => void (await runScript("janus.sh", ["stop", dir], 30_000)),
     startJanus: async () => void (await runScript("janus.sh", ["start", dir], 30_000)),
     baresip: (command, params) => baresipCommand(command, params),
