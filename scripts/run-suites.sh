@@ -16,7 +16,7 @@ export SOFTPHONE_RUN_DIR="${SOFTPHONE_RUN_DIR:-$PWD/.run}"
 mkdir -p "$SOFTPHONE_RUN_DIR"
 
 # Raise these when tests are added; lowering one needs a reason in the commit message.
-declare -A MIN=([unit]=532 [integration]=116 [vscode]=10 [ui]=17)
+declare -A MIN=([unit]=532 [integration]=117 [vscode]=10 [ui]=17)
 
 grep_pattern=""
 suites=()
