@@ -14,8 +14,8 @@ import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import type { HistoryEntry } from "../protocol/model";
 import { Emitter } from "../util/emitter";
-import { type FileLockOptions, withFileLock } from "./fileLock";
-import { appendLine, FILE_MODE, fileVersion, readJournalText, replaceFile, sameVersion, type FileVersion } from "./journalFile";
+import { type FileLockOptions, type HeldFileLock, withFileLock } from "./fileLock";
+import { appendLine, FILE_MODE, fileVersion, readJournalSnapshot, readJournalText, replaceJournal, sameVersion, type FileVersion } from "./journalFile";
 import {
   type HistoryEnd,
   type HistoryStart,
@@ -143,7 +143,7 @@ export class HistoryStore {
 
   private async append(record: JournalRecord): Promise<void> {
     const line = formatRecord(record);
-    await this.enqueue(async () => {
+    await this.enqueue(async (lock) => {
       const { before, after } = await appendLine(this.path, line);
       const cache = this.cache;
       // Our line went onto exactly the file we hold in memory: hold the line too. Otherwise
@@ -154,20 +154,20 @@ export class HistoryStore {
       } else this.cache = undefined;
       // The record is safely written by now, so a failed compaction must not fail the call's
       // recording; the journal is still long next time, so the next append tries again.
-      await this.compactIfLong(after.size).catch(() => undefined);
+      await this.compactIfLong(after.size, lock).catch(() => undefined);
     });
     this._onDidChange.fire();
   }
 
   /** Runs `write` after this instance's earlier writes, holding the cross-process lock. */
-  private enqueue(write: () => Promise<void>): Promise<void> {
+  private enqueue(write: (lock: HeldFileLock) => Promise<void>): Promise<void> {
     const run = this.writes.then(() => withFileLock(this.lockPath, this.lockOptions, write));
     this.writes = run.catch(() => undefined);
     return run;
   }
 
   /** Called under the lock with the journal's new size. */
-  private async compactIfLong(bytes: number): Promise<void> {
+  private async compactIfLong(bytes: number, lock: HeldFileLock): Promise<void> {
     const counted = this.counted;
     // Between counts, estimate the line count from the growth in bytes; other windows append
     // too, so only the file's size (not our own appends) tells how long it really is.
@@ -177,17 +177,26 @@ export class HistoryStore {
     const bytesPerLine = counted && counted.lines >= 20 ? counted.bytes / counted.lines : SHORTEST_LINE_BYTES;
     if (!shrunk && counted.lines + (bytes - counted.bytes) / bytesPerLine <= this.compactAtLines) return;
 
-    const text = await this.readJournal();
-    const lines = countLines(text);
-    if (lines <= this.compactAtLines) {
-      this.counted = { bytes: Buffer.byteLength(text), lines };
-      return;
+    const snapshot = await readJournalSnapshot(this.path);
+    if (snapshot === undefined) return;
+    try {
+      const text = snapshot.text;
+      const lines = countLines(text);
+      if (lines <= this.compactAtLines) {
+        this.counted = { bytes: snapshot.bytes, lines };
+        return;
+      }
+      const journal = parseJournal(text);
+      const kept = keptLines(journal.records, this.maxEntries, this.running, Date.now());
+      // Not if we were overtaken while paused (another process holds the lock and may be
+      // appending) or the journal changed since read: the next append tries again.
+      if (!(await replaceJournal(this.path, snapshot, kept.join(""), () => lock.held()))) return;
+      const content = kept.join("");
+      this.counted = { bytes: Buffer.byteLength(content), lines: kept.length };
+      this.cache = undefined;
+    } finally {
+      await snapshot.close();
     }
-    const journal = parseJournal(text);
-    const kept = keptLines(journal.records, this.maxEntries, this.running, Date.now());
-    await replaceFile(this.path, kept.join(""));
-    this.counted = { bytes: Buffer.byteLength(kept.join("")), lines: kept.length };
-    this.cache = undefined;
   }
 
   /** The journal's records: from memory while the file is the version we hold, else read afresh. */

@@ -30,8 +30,21 @@ export async function fileVersion(file: string): Promise<FileVersion | undefined
 /**
  * Appends `line` as one write. Called under the lock. Returns the journal's version just before
  * and just after the write, so the store can tell whether its copy in memory is still the file.
+ *
+ * Should the journal have been replaced while we wrote (a compaction by a holder that had lost
+ * the lock while paused, and went on), the line went into the old file: it is written again to
+ * the journal as it now is. A record read twice is harmless: reading folds a call's records by
+ * id and keeps the first of each.
  */
 export async function appendLine(file: string, line: string): Promise<{ before: FileVersion; after: FileVersion }> {
+  for (let attempt = 0; ; attempt++) {
+    const written = await appendOnce(file, line);
+    const now = await fileVersion(file);
+    if (now?.ino === written.after.ino || attempt >= 3) return written;
+  }
+}
+
+async function appendOnce(file: string, line: string): Promise<{ before: FileVersion; after: FileVersion }> {
   const handle = await open(file, "a+", FILE_MODE);
   try {
     const st = await handle.stat();
@@ -57,8 +70,82 @@ export async function appendLine(file: string, line: string): Promise<{ before: 
   }
 }
 
+/** A journal as read for compaction, kept open so that what others append to it meanwhile can be carried over. */
+export interface JournalSnapshot {
+  /** The whole lines read (a line still being written at the end is left out). */
+  text: string;
+  version: FileVersion;
+  /** Bytes of the file `text` covers. */
+  bytes: number;
+  close(): Promise<void>;
+  /** Whatever was appended to this file (the inode read, even once replaced) after `text`. */
+  rest(): Promise<Buffer>;
+}
+
+/** Opens the journal for compaction; undefined when there is none. */
+export async function readJournalSnapshot(file: string): Promise<JournalSnapshot | undefined> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (err) {
+    if (errorCode(err) === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    const all = await handle.readFile();
+    const bytes = all.lastIndexOf(0x0a) + 1;
+    const h = handle;
+    return {
+      text: all.subarray(0, bytes).toString("utf8"),
+      version: { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs },
+      bytes,
+      close: () => h.close(),
+      rest: async () => {
+        const size = (await h.stat()).size;
+        if (size <= bytes) return Buffer.alloc(0);
+        const buf = Buffer.alloc(size - bytes);
+        let got = 0;
+        while (got < buf.length) {
+          const { bytesRead } = await h.read(buf, got, buf.length - got, bytes + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      },
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/**
+ * Replaces the journal read as `snapshot` by `content` (what compaction keeps of it), unless the
+ * journal changed since it was read or `held()` says the lock was lost meanwhile (a paused holder
+ * that was overtaken): then nothing is replaced and false is returned. Lines that still reach the
+ * old file around the rename (by a writer that had taken the lock over) are carried over into
+ * the new one, so compaction never loses a record.
+ */
+export async function replaceJournal(file: string, snapshot: JournalSnapshot, content: string, held: () => Promise<boolean>): Promise<boolean> {
+  return replaceFile(file, content, async () => {
+    const now = await fileVersion(file);
+    return now !== undefined && sameVersion(now, snapshot.version) && (await held());
+  }).then(async (replaced) => {
+    if (!replaced) return false;
+    const rest = await snapshot.rest();
+    // Whole lines only reach the file, one per write; a line cut short at the end comes along
+    // as it is and is skipped when read, like any stub.
+    for (const line of rest.toString("utf8").split(/(?<=\n)/)) if (line.trim() !== "") await appendLine(file, line.endsWith("\n") ? line : line + "\n");
+    return true;
+  });
+}
+
 /** Replaces `file` atomically: readers see the old content or the new, never a half-written file. */
-export async function replaceFile(file: string, content: string): Promise<void> {
+export async function replaceFile(file: string, content: string): Promise<void>;
+/** As above, but only if `mayReplace()`, asked once the new content is on disk, says so; true if replaced. */
+export async function replaceFile(file: string, content: string, mayReplace: () => Promise<boolean>): Promise<boolean>;
+export async function replaceFile(file: string, content: string, mayReplace?: () => Promise<boolean>): Promise<boolean | void> {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   // The new content is on disk before the rename makes it the journal: otherwise a crash just
   // after could leave an empty journal where the old one was.
@@ -70,10 +157,14 @@ export async function replaceFile(file: string, content: string): Promise<void> 
     } finally {
       await handle.close();
     }
+    if (mayReplace && !(await mayReplace())) {
+      await unlink(temp).catch(() => undefined);
+      return false;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         await rename(temp, file);
-        return;
+        return mayReplace ? true : undefined;
       } catch (err) {
         // Windows refuses to replace a file another process is reading at that instant.
         if (attempt >= 5 || !["EPERM", "EACCES", "EBUSY"].includes(errorCode(err) ?? "")) throw err;

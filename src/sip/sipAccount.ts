@@ -84,7 +84,15 @@ export class SipAccount {
       // transferor without ringing (see CallManager.incoming).
       sipExtensionReplaces: SIPExtension.Supported,
       delegate: {
-        onInvite: (invitation) => options.onInvite(this, invitation),
+        onInvite: (invitation) => {
+          // A session we can't describe would ring and then fail when answered: refuse it at once
+          // (RFC 3261 21.4.13: 415, with the types we accept).
+          if (!acceptableOfferBody(invitation.request.getHeader("Content-Type"), invitation.request.body)) {
+            invitation.reject({ statusCode: 415, extraHeaders: ["Accept: application/sdp"] }).catch(() => undefined);
+            return;
+          }
+          options.onInvite(this, invitation);
+        },
         // sip.js answers 200 to a MESSAGE nobody handles — a message silently lost. Ours stores it first.
         onMessage: (message) => (options.onMessage ? options.onMessage(this, message) : void message.reject({ statusCode: 405 }).catch(() => undefined)),
         onDisconnect: (error) => {
@@ -255,6 +263,17 @@ export class SipAccount {
       this._onDidChange.fire();
     }
   }
+}
+
+/**
+ * Whether an INVITE's body is one we can answer: none (we make the offer), or SDP. Anything else
+ * (RFC 4475 3.3.7 "invut": application/unknownformat) gets a 415.
+ */
+export function acceptableOfferBody(contentType: string | undefined, body: string | undefined): boolean {
+  if (body === undefined || body.trim() === "") return true;
+  if (contentType === undefined) return true; // sip.js takes a typeless body as SDP; its handler decides
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  return type === "application/sdp" || type.startsWith("multipart/");
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
