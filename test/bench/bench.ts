@@ -43,12 +43,13 @@ import * as http from "node:http";
 import { join, resolve } from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { Softphone } from "../../src/softphone";
 import { consoleLogger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
 import { PBX, startPbx, type Pbx } from "../support/pbx";
 import { sleep, waitFor } from "../support/wait";
+import { cpuMeter, cpuPercent, fmt, median, pct, ratio } from "./lib/measure";
 
 const REPO = resolve(__dirname, "../../..");
 const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "bench");
@@ -90,41 +91,8 @@ function pageHeap(page: Page): Promise<number> {
   });
 }
 
-const median = (xs: number[]) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
-};
 const kib = (file: string) => (existsSync(file) ? `${(statSync(file).size / 1024).toFixed(1)} KiB` : "missing");
-const fmt = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : "n/a");
 const mib = (b: number) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MiB` : "n/a");
-const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "n/a");
-const pct = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} %` : "n/a");
-
-/**
- * A page's renderer process, from CDP Performance.getMetrics: "ProcessTime" = the process's
- * cumulative CPU seconds, all threads (the same figure SystemInfo.getProcessInfo gives for its
- * pid); "ThreadTime" = its main thread's CPU seconds since Performance.enable on this session
- * (hence one session held across a window); "Timestamp" = the page's monotonic clock, seconds.
- */
-interface CpuMark {
-  process: number;
-  thread: number;
-  at: number;
-}
-async function cpuMeter(context: BrowserContext, page: Page): Promise<{ read(): Promise<CpuMark>; close(): Promise<void> }> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Performance.enable");
-  return {
-    read: async () => {
-      const { metrics } = await cdp.send("Performance.getMetrics");
-      const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
-      return { process: get("ProcessTime"), thread: get("ThreadTime"), at: get("Timestamp") };
-    },
-    close: () => cdp.detach().catch(() => undefined),
-  };
-}
-/** CPU between two marks as % of one core: the whole renderer process, and its main thread alone. */
-const cpuPercent = (a: CpuMark, b: CpuMark) => ({ process: ((b.process - a.process) / (b.at - a.at)) * 100, thread: ((b.thread - a.thread) / (b.at - a.at)) * 100 });
 
 /** One end's video counters, as the call window or the plain page reads them from getStats. */
 interface VideoCounters {
