@@ -34,8 +34,39 @@
 // Every round makes one call per variant; the order alternates (ours first on even rounds, last
 // on odd ones) and every call ends the same way: held HOLD_MS, BYE from the caller, then wait for
 // the call to be cleared/terminated and for baresip to have no call left.
+// Rooms figures (after the video ones; test/bench/rooms/roomsBench.ts), on the PBX's Janus 1.1
+// (VideoRoom), in a room the bench creates with room for 9 publishers besides us. The
+// publishers are raw Janus client pages (test/bench/page/rawJanus.ts: Janus's WebSocket API
+// spoken directly) in a second Chromium of their own at nice BENCH_ROOM_PUBLISHER_NICE (10), so
+// the call window's renderer is measured alone and comes first on the machine; each sends the
+// fake camera (640×480 at BENCH_ROOM_FPS, 30) in the call window's simulcast layers h/m/l and
+// the fake microphone. Our phone joins with video: false (it publishes its microphone).
+//   join → first remote frame   one publisher in the room; BENCH_ROOM_JOINS rounds (+1 warm-up
+//                       each), order alternating:
+//                       ours: softphone.rooms.join() → MediaStats.firstFrameAt of the
+//                       publisher's feed (the call window's clock, as dial → first video)
+//                       raw: a raw client page in the call window's Chromium, its Janus session
+//                       kept open: attach, join as subscriber (streams: [{feed}]), answer, start
+//                       → requestVideoFrameCallback; raw + layer: the same plus a configure
+//                       asking the full layer right after start, as the call window's stage
+//                       tile asks its layer
+//                       also printed: join answered (ours: join() resolved; raw: start
+//                       answered) and the subscription's ICE connected
+//   call window, N remote tiles   N = 1, 4, 9 publishers (BENCH_ROOM_TILES); our phone stays
+//                       joined and receives them all; the call window itself asks the full layer
+//                       for its stage tile and the half (m, 320 wide) for the small ones (the
+//                       small tiles' publishers switch h off: nobody gets it, and it would only
+//                       burn the shared cores). Once every tile decodes in its layer: over
+//                       CPU_SECONDS the call window's renderer CPU (as for the video call),
+//                       frames decoded per second per tile (MediaStats via
+//                       rooms.subscriptionSession), each publisher's frames encoded per second
+//                       in the layer its tile gets, Janus's CPU and the whole machine's
+//                       (/proc/stat: every process, other work included)
 // Goals (informational, printed): dial → incall ≤ 0.5× sip.js standard and ≤ 0.8× sip.js tuned;
-// dial → first video frame ≤ 1.0× either.
+// dial → first video frame ≤ 1.0× either; 9 remote tiles at ≥ 15 fps each (the verdict says
+// whether the publishers could send that much).
+// BENCH_ONLY=rooms runs the rooms section alone (no SIP account, no other figure), for quick
+// iteration. Other knobs: BENCH_CALLS, BENCH_VIDEO_CALLS, BENCH_CPU_SECONDS and the BENCH_ROOM_* above.
 // Exit code: 0 when every figure was measured, 1 when one could not be, 2 when the run crashed.
 import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -49,7 +80,9 @@ import { consoleLogger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
 import { PBX, startPbx, type Pbx } from "../support/pbx";
 import { sleep, waitFor } from "../support/wait";
+import { ROOMS_SERVER } from "../support/roomProbes";
 import { cpuMeter, cpuPercent, fmt, median, pct, ratio } from "./lib/measure";
+import { roomsBench, type RoomsBenchResult } from "./rooms/roomsBench";
 
 const REPO = resolve(__dirname, "../../..");
 const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "bench");
@@ -59,6 +92,12 @@ const GOALS = { standard: 0.5, tuned: 0.8 } as const;
 const NV = Number(process.env.BENCH_VIDEO_CALLS ?? 5);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
 const VIDEO_GOAL = 1.0;
+/** BENCH_ONLY=rooms: the rooms section alone (quick iteration); unset: everything. */
+const ONLY = process.env.BENCH_ONLY;
+const ROOM_JOINS = Number(process.env.BENCH_ROOM_JOINS ?? 7);
+const ROOM_FPS = Number(process.env.BENCH_ROOM_FPS ?? 30);
+const ROOM_TILES = (process.env.BENCH_ROOM_TILES ?? "1,4,9").split(",").map(Number);
+const ROOM_PUBLISHER_NICE = Number(process.env.BENCH_ROOM_PUBLISHER_NICE ?? 10);
 
 type Variant = "ours" | "standard" | "tuned";
 const LABEL: Record<Variant, string> = { ours: "ours", standard: "sip.js standard", tuned: "sip.js tuned" };
@@ -150,6 +189,8 @@ async function calleeIdle(pbx: Pbx): Promise<void> {
 async function main(): Promise<number> {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
+  if (ONLY && ONLY !== "rooms") throw new Error(`BENCH_ONLY=${ONLY}: the only section that runs alone is "rooms"`);
+  const onlyRooms = ONLY === "rooms";
   const pbx = await startPbx(join(runDir, "pbx"));
   const browser = await launchBrowser(runDir, ["--enable-precise-memory-info", "--js-flags=--expose-gc"]);
   const plain = await servePlainPage();
@@ -158,7 +199,7 @@ async function main(): Promise<number> {
   try {
     // The plain pages first, so the host heap baseline below already holds their playwright side.
     const plainPages = {} as Record<"standard" | "tuned", Page>;
-    for (const [mode, user] of [["standard", "bob"], ["tuned", "carol"]] as const) {
+    for (const [mode, user] of onlyRooms ? [] : ([["standard", "bob"], ["tuned", "carol"]] as const)) {
       const page = await browser.newPage();
       await page.goto(plain.url);
       await page.evaluate(([ws, u, pw, domain, m]) => (globalThis as any).plainSipjs.register(ws, u, pw, domain, m), [PBX.ws, user, PBX.users[user], PBX.domain, mode] as const);
@@ -166,6 +207,8 @@ async function main(): Promise<number> {
     }
 
     const heapBefore = hostHeap();
+    // The rooms server is set only for the rooms section: the figures before it run as without rooms.
+    let roomsOn = false;
     phone = new Softphone({
       log: { ...consoleLogger("bench"), info: () => undefined },
       historyDir: join(runDir, "history"),
@@ -176,9 +219,25 @@ async function main(): Promise<number> {
         windowPage = await browser.newPage();
         await windowPage.goto(url);
       },
-      settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
+      settings: () => ({ sipTrace: false, dtmfMode: "rfc4733", ...(roomsOn ? { roomsServer: ROOMS_SERVER } : {}) }),
     });
     const sp = phone;
+    const rooms = (): Promise<RoomsBenchResult> => {
+      roomsOn = true;
+      return roomsBench({ browser, phone: sp, callWindow: () => windowPage, runDir, pbxDir: join(runDir, "pbx"), rounds: ROOM_JOINS, cpuSeconds: CPU_SECONDS, fps: ROOM_FPS, publisherNice: ROOM_PUBLISHER_NICE, tiles: ROOM_TILES });
+    };
+    if (onlyRooms) {
+      await sp.start([]);
+      const r = await rooms();
+      console.log(`\nSoftphone benchmark — rooms section only (BENCH_ONLY=rooms)`);
+      for (const l of r.lines) console.log(l);
+      console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
+      if (r.missing.length) {
+        console.log(`NOT MEASURED: ${r.missing.join("; ")}`);
+        return 1;
+      }
+      return 0;
+    }
     await sp.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
     await waitFor("alice registered", () => sp.getState().accounts[0]?.state === "registered");
 
@@ -352,6 +411,7 @@ async function main(): Promise<number> {
     for (const v of ["ours", "standard", "tuned"] as const) cpu[v] = await cpuRun(v);
     answering.dispose();
 
+    const roomFigures = await rooms();
     const act = activationFigures();
 
     // ---- report ----
@@ -412,6 +472,8 @@ async function main(): Promise<number> {
         console.log(`  (frame rates differ by more than 10 %: frames were dropped, the machine was busy; compare CPU per frame rather than %)`);
       }
     }
+    for (const l of roomFigures.lines) console.log(l);
+    missing.push(...roomFigures.missing);
     if (act.error || !Number.isFinite(act.activationMs) || !Number.isFinite(act.readyMs)) {
       console.log(`extension activation: not measured (${act.error ?? "no figures"})`);
       missing.push("extension activation");
