@@ -2,14 +2,14 @@
 //   join → first remote frame   ours against a raw Janus client page (rawJanus.ts), same Chromium
 //   call window CPU and fps      with 1, 4 and 9 remote tiles
 // Publishers are raw client pages in a second Chromium of their own (processes apart from the
-// call window's, at a lower priority), so the call window's renderer is measured alone.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// call window's), so the call window's renderer is measured alone.
+import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import type { Softphone } from "../../../src/softphone";
-import { CHROMIUM, MEDIA_FLAGS } from "../../support/browser";
+import { launchBrowser } from "../../support/browser";
 import { ROOMS_SERVER } from "../../support/roomProbes";
 import { sleep, waitFor } from "../../support/wait";
 import { cpuMeter, cpuPercent, errorText, fmt, median, pct, ratio } from "../lib/measure";
@@ -51,9 +51,8 @@ export interface RoomsBenchOptions {
   rounds: number;
   /** Seconds of each CPU window. */
   cpuSeconds: number;
-  /** The publishers' fake camera frame rate, and the nice value their Chromium runs at. */
+  /** The publishers' fake camera frame rate. */
   fps: number;
-  publisherNice: number;
   tiles: number[];
 }
 
@@ -112,25 +111,6 @@ function serveRawPage(): Promise<{ url: string; close(): void }> {
   return new Promise((r) => server.listen(0, "127.0.0.1", () => r({ url: `http://localhost:${(server.address() as { port: number }).port}/`, close: () => server.close() })));
 }
 
-/**
- * The publishers' Chromium (as test/support/browser.ts launches one), at nice 10 by default: on a machine
- * this small the publishers stand in for people elsewhere, so the call window, Janus (and
- * whatever else runs) come first; what they could still send is printed beside the fps received.
- */
-async function launchPublishers(dir: string, fps: number, niceness: number): Promise<BrowserContext> {
-  const profile = join(dir, "chromium-profile");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(profile, "home"), { recursive: true });
-  const niced = join(dir, "chromium-nice");
-  writeFileSync(niced, `#!/bin/sh\nexec nice -n ${niceness} ${JSON.stringify(CHROMIUM)} "$@"\n`, { mode: 0o755 });
-  return chromium.launchPersistentContext(profile, {
-    executablePath: niced,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", ...MEDIA_FLAGS, `--use-fake-device-for-media-stream=fps=${fps}`],
-    env: { ...process.env, HOME: join(profile, "home"), XDG_CONFIG_HOME: join(profile, "home/.config"), XDG_CACHE_HOME: join(profile, "home/.cache") },
-  });
-}
-
 type RawCall = { [K in keyof RawJanus]: RawJanus[K] extends (...a: infer A) => infer R ? (...a: A) => R : never };
 /** Calls the page's rawJanus. */
 function raw(page: Page): RawCall {
@@ -165,7 +145,7 @@ export async function roomsBench(o: RoomsBenchOptions): Promise<RoomsBenchResult
   const page = await serveRawPage();
   const janusPid = Number(readFileSync(join(o.pbxDir, "run/janus.pid"), "utf8").trim());
   // The publishers: one page of a Chromium of their own, each publisher its own peer connection.
-  const pubBrowser = await launchPublishers(join(o.runDir, "rooms-publishers"), o.fps, o.publisherNice);
+  const pubBrowser = await launchBrowser(join(o.runDir, "rooms-publishers"), [`--use-fake-device-for-media-stream=fps=${o.fps}`]);
   let rawPage: Page | undefined;
   let room: number | undefined;
   const pubPage = await pubBrowser.newPage();
@@ -293,9 +273,10 @@ export async function roomsBench(o: RoomsBenchOptions): Promise<RoomsBenchResult
     // ---- report ----
     const jm = (v: JoinVariant, k: keyof JoinSample) => median(samples[v].map((x) => x[k]));
     const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
+    const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
     const min = (xs: number[]) => (xs.length && xs.every(Number.isFinite) ? Math.min(...xs) : NaN);
     const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
-    say(`rooms on Janus (VideoRoom, ${ROOMS_SERVER}) — publishers: raw client pages in a Chromium of their own at nice ${o.publisherNice}, fake camera 640×480 at ${o.fps} fps + fake microphone, video in the call window's simulcast layers (h 640, m 320, l 160 wide)`);
+    say(`rooms on Janus (VideoRoom, ${ROOMS_SERVER}) — publishers: raw client pages in a Chromium of their own, fake camera 640×480 at ${o.fps} fps + fake microphone, video in the call window's simulcast layers (h 640, m 320, l 160 wide)`);
     say(`join → first remote frame — ${o.rounds} joins per variant (+1 warm-up each), order alternating per round; one publisher in the room, nobody else`);
     say(`  ours        = softphone.rooms.join(room, {video: false}) (joins, publishes our microphone, subscribes) → MediaStats.firstFrameAt of the publisher's feed`);
     say(`  raw         = raw Janus client page in the call window's Chromium, its Janus session kept open: attach, join as subscriber, answer, start → requestVideoFrameCallback`);
@@ -316,14 +297,15 @@ export async function roomsBench(o: RoomsBenchOptions): Promise<RoomsBenchResult
     }
     say(`call window with N remote tiles — ours joined without camera (microphone only) and receives every publisher; the call window asks the stage tile's full layer (h) and the small tiles' half (m) itself;`);
     say(`  publishers other than the stage's send m and l only (h switched off: no tile gets it); ${o.cpuSeconds} s per N; CPU in % of one core, ${cpus().length} cores here`);
-    const T = [7, 13, 13, 9, 12, 10, 15, 9, 9];
+    const T = [7, 13, 13, 13, 9, 12, 10, 15, 9, 9];
     const trow = (cells: string[]) => cells.map((c, i) => c.padStart(T[i])).join("");
-    say(trow(["tiles", "call window", "main thread", "fps min", "fps median", "sent min", "received/sent", "Janus", "machine"]));
+    say(trow(["tiles", "call window", "main thread", "ms per frame", "fps min", "fps median", "sent min", "received/sent", "Janus", "machine"]));
     for (const f of figures) {
-      say(trow([String(f.tiles), pct(f.process), pct(f.thread), f1(min(f.fps)), f1(median(f.fps)), f1(min(f.sent)), pct((sum(f.fps) / sum(f.sent)) * 100), pct(f.janus), pct(f.machine)]));
+      say(trow([String(f.tiles), pct(f.process), pct(f.thread), f2((f.process * 10) / sum(f.fps)), f1(min(f.fps)), f1(median(f.fps)), f1(min(f.sent)), pct((sum(f.fps) / sum(f.sent)) * 100), pct(f.janus), pct(f.machine)]));
       say(`    per tile: received fps ${f.fps.map(f1).join(" ")}; sent ${f.sent.map(f1).join(" ")}; layer ${f.layers.join(" ")}; width ${f.widths.join(" ")}${f.limitations.length ? `; publishers' encoders limited by: ${f.limitations.join(", ")}` : ""}${f.error ? `; error: ${f.error}` : ""}`);
     }
-    say(`  (fps = frames decoded per second per tile, from MediaStats; sent = its publisher's frames encoded per second in the layer the tile gets; received/sent over all tiles;`);
+    say(`  (ms per frame = the call window's CPU time per frame decoded, all tiles; fps = frames decoded per second per tile, from MediaStats; sent = its publisher's`);
+    say(`   frames encoded per second in the layer the tile gets; received/sent over all tiles;`);
     say(`   machine = every process on the machine, this run's and any other work's, from /proc/stat)`);
     {
       const g = figures.find((f) => f.tiles === GOAL_TILES);
