@@ -143,7 +143,12 @@ export async function roomsBench(o: RoomsBenchOptions): Promise<RoomsBenchResult
   const say = (s: string) => lines.push(s);
   const sp = o.phone;
   const page = await serveRawPage();
-  const janusPid = Number(readFileSync(join(o.pbxDir, "run/janus.pid"), "utf8").trim());
+  let janusPid = NaN; // its CPU is printed as n/a without it
+  try {
+    janusPid = Number(readFileSync(join(o.pbxDir, "run/janus.pid"), "utf8").trim());
+  } catch {
+    /* not this PBX layout */
+  }
   // The publishers: one page of a Chromium of their own, each publisher its own peer connection.
   const pubBrowser = await launchBrowser(join(o.runDir, "rooms-publishers"), [`--use-fake-device-for-media-stream=fps=${o.fps}`]);
   let rawPage: Page | undefined;
