@@ -34,8 +34,41 @@
 // Every round makes one call per variant; the order alternates (ours first on even rounds, last
 // on odd ones) and every call ends the same way: held HOLD_MS, BYE from the caller, then wait for
 // the call to be cleared/terminated and for baresip to have no call left.
+// Rooms figures (after the video ones; test/bench/rooms/roomsBench.ts), on the PBX's Janus 1.1
+// (VideoRoom), in a room the bench creates with room for 9 publishers besides us. The
+// publishers are raw Janus client pages (test/bench/page/rawJanus.ts: Janus's WebSocket API
+// spoken directly) in a second Chromium of their own, so the call window's renderer is measured
+// alone (they still share the machine's cores with it); each sends the fake camera (640×480 at
+// BENCH_ROOM_FPS, default 30) in the call window's simulcast layers h/m/l and the fake
+// microphone. Our phone joins with video: false (it publishes its microphone).
+//   join → first remote frame   one publisher in the room; BENCH_ROOM_JOINS rounds (+1 warm-up
+//                       each), order alternating:
+//                       ours: softphone.rooms.join() → MediaStats.firstFrameAt of the
+//                       publisher's feed (the call window's clock, as dial → first video)
+//                       raw: a raw client page in the call window's Chromium, its Janus session
+//                       kept open: attach, join as subscriber (streams: [{feed}]), answer, start
+//                       → requestVideoFrameCallback; raw + layer: the same plus a configure
+//                       asking the full layer right after start, as the call window's stage
+//                       tile asks its layer
+//                       also printed: join answered (ours: join() resolved; raw: start
+//                       answered) and the subscription's ICE connected
+//   call window, N remote tiles   N = 1, 4, 9 publishers (BENCH_ROOM_TILES); our phone stays
+//                       joined and receives them all; the call window itself asks the full layer
+//                       for its stage tile and the half (m, 320 wide) for the small ones (the
+//                       small tiles' publishers switch h off: nobody gets it, and it would only
+//                       burn the shared cores). Once every tile decodes in its layer: over
+//                       CPU_SECONDS the call window's renderer CPU (as for the video call),
+//                       frames decoded per second per tile (MediaStats via
+//                       rooms.subscriptionSession), each publisher's frames encoded per second
+//                       in the layer its tile gets, Janus's CPU and the whole machine's
+//                       (/proc/stat: every process, other work included); the call window's
+//                       CPU per frame decoded is the figure that stays comparable when the
+//                       machine is busy and frames are fewer
 // Goals (informational, printed): dial → incall ≤ 0.5× sip.js standard and ≤ 0.8× sip.js tuned;
-// dial → first video frame ≤ 1.0× either.
+// dial → first video frame ≤ 1.0× either; 9 remote tiles at ≥ 15 fps each (the verdict says
+// whether the publishers could send that much).
+// BENCH_ONLY=rooms runs the rooms section alone (no SIP account, no other figure), for quick
+// iteration. Other knobs: BENCH_CALLS, BENCH_VIDEO_CALLS, BENCH_CPU_SECONDS and the BENCH_ROOM_* above.
 // Exit code: 0 when every figure was measured, 1 when one could not be, 2 when the run crashed.
 import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -43,12 +76,15 @@ import * as http from "node:http";
 import { join, resolve } from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { Softphone } from "../../src/softphone";
 import { consoleLogger } from "../../src/util/logger";
 import { launchBrowser } from "../support/browser";
 import { PBX, startPbx, type Pbx } from "../support/pbx";
 import { sleep, waitFor } from "../support/wait";
+import { ROOMS_SERVER } from "../support/roomProbes";
+import { cpuMeter, cpuPercent, fmt, median, pct, ratio } from "./lib/measure";
+import { roomsBench, type RoomsBenchResult } from "./rooms/roomsBench";
 
 const REPO = resolve(__dirname, "../../..");
 const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "bench");
@@ -58,6 +94,11 @@ const GOALS = { standard: 0.5, tuned: 0.8 } as const;
 const NV = Number(process.env.BENCH_VIDEO_CALLS ?? 5);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
 const VIDEO_GOAL = 1.0;
+/** BENCH_ONLY=rooms: the rooms section alone (quick iteration); unset: everything. */
+const ONLY = process.env.BENCH_ONLY;
+const ROOM_JOINS = Number(process.env.BENCH_ROOM_JOINS ?? 7);
+const ROOM_FPS = Number(process.env.BENCH_ROOM_FPS ?? 30);
+const ROOM_TILES = (process.env.BENCH_ROOM_TILES ?? "1,4,9").split(",").map(Number);
 
 type Variant = "ours" | "standard" | "tuned";
 const LABEL: Record<Variant, string> = { ours: "ours", standard: "sip.js standard", tuned: "sip.js tuned" };
@@ -90,41 +131,8 @@ function pageHeap(page: Page): Promise<number> {
   });
 }
 
-const median = (xs: number[]) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
-};
 const kib = (file: string) => (existsSync(file) ? `${(statSync(file).size / 1024).toFixed(1)} KiB` : "missing");
-const fmt = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : "n/a");
 const mib = (b: number) => (Number.isFinite(b) ? `${(b / 1048576).toFixed(1)} MiB` : "n/a");
-const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "n/a");
-const pct = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} %` : "n/a");
-
-/**
- * A page's renderer process, from CDP Performance.getMetrics: "ProcessTime" = the process's
- * cumulative CPU seconds, all threads (the same figure SystemInfo.getProcessInfo gives for its
- * pid); "ThreadTime" = its main thread's CPU seconds since Performance.enable on this session
- * (hence one session held across a window); "Timestamp" = the page's monotonic clock, seconds.
- */
-interface CpuMark {
-  process: number;
-  thread: number;
-  at: number;
-}
-async function cpuMeter(context: BrowserContext, page: Page): Promise<{ read(): Promise<CpuMark>; close(): Promise<void> }> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Performance.enable");
-  return {
-    read: async () => {
-      const { metrics } = await cdp.send("Performance.getMetrics");
-      const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
-      return { process: get("ProcessTime"), thread: get("ThreadTime"), at: get("Timestamp") };
-    },
-    close: () => cdp.detach().catch(() => undefined),
-  };
-}
-/** CPU between two marks as % of one core: the whole renderer process, and its main thread alone. */
-const cpuPercent = (a: CpuMark, b: CpuMark) => ({ process: ((b.process - a.process) / (b.at - a.at)) * 100, thread: ((b.thread - a.thread) / (b.at - a.at)) * 100 });
 
 /** One end's video counters, as the call window or the plain page reads them from getStats. */
 interface VideoCounters {
@@ -182,6 +190,8 @@ async function calleeIdle(pbx: Pbx): Promise<void> {
 async function main(): Promise<number> {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
+  if (ONLY && ONLY !== "rooms") throw new Error(`BENCH_ONLY=${ONLY}: the only section that runs alone is "rooms"`);
+  const onlyRooms = ONLY === "rooms";
   const pbx = await startPbx(join(runDir, "pbx"));
   const browser = await launchBrowser(runDir, ["--enable-precise-memory-info", "--js-flags=--expose-gc"]);
   const plain = await servePlainPage();
@@ -190,7 +200,7 @@ async function main(): Promise<number> {
   try {
     // The plain pages first, so the host heap baseline below already holds their playwright side.
     const plainPages = {} as Record<"standard" | "tuned", Page>;
-    for (const [mode, user] of [["standard", "bob"], ["tuned", "carol"]] as const) {
+    for (const [mode, user] of onlyRooms ? [] : ([["standard", "bob"], ["tuned", "carol"]] as const)) {
       const page = await browser.newPage();
       await page.goto(plain.url);
       await page.evaluate(([ws, u, pw, domain, m]) => (globalThis as any).plainSipjs.register(ws, u, pw, domain, m), [PBX.ws, user, PBX.users[user], PBX.domain, mode] as const);
@@ -198,6 +208,8 @@ async function main(): Promise<number> {
     }
 
     const heapBefore = hostHeap();
+    // The rooms server is set only for the rooms section: the figures before it run as without rooms.
+    let roomsOn = false;
     phone = new Softphone({
       log: { ...consoleLogger("bench"), info: () => undefined },
       historyDir: join(runDir, "history"),
@@ -208,9 +220,25 @@ async function main(): Promise<number> {
         windowPage = await browser.newPage();
         await windowPage.goto(url);
       },
-      settings: () => ({ sipTrace: false, dtmfMode: "rfc4733" }),
+      settings: () => ({ sipTrace: false, dtmfMode: "rfc4733", ...(roomsOn ? { roomsServer: ROOMS_SERVER } : {}) }),
     });
     const sp = phone;
+    const rooms = (): Promise<RoomsBenchResult> => {
+      roomsOn = true;
+      return roomsBench({ browser, phone: sp, callWindow: () => windowPage, runDir, pbxDir: join(runDir, "pbx"), rounds: ROOM_JOINS, cpuSeconds: CPU_SECONDS, fps: ROOM_FPS, tiles: ROOM_TILES });
+    };
+    if (onlyRooms) {
+      await sp.start([]);
+      const r = await rooms();
+      console.log(`\nSoftphone benchmark — rooms section only (BENCH_ONLY=rooms)`);
+      for (const l of r.lines) console.log(l);
+      console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
+      if (r.missing.length) {
+        console.log(`NOT MEASURED: ${r.missing.join("; ")}`);
+        return 1;
+      }
+      return 0;
+    }
     await sp.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
     await waitFor("alice registered", () => sp.getState().accounts[0]?.state === "registered");
 
@@ -384,6 +412,7 @@ async function main(): Promise<number> {
     for (const v of ["ours", "standard", "tuned"] as const) cpu[v] = await cpuRun(v);
     answering.dispose();
 
+    const roomFigures = await rooms();
     const act = activationFigures();
 
     // ---- report ----
@@ -444,6 +473,8 @@ async function main(): Promise<number> {
         console.log(`  (frame rates differ by more than 10 %: frames were dropped, the machine was busy; compare CPU per frame rather than %)`);
       }
     }
+    for (const l of roomFigures.lines) console.log(l);
+    missing.push(...roomFigures.missing);
     if (act.error || !Number.isFinite(act.activationMs) || !Number.isFinite(act.readyMs)) {
       console.log(`extension activation: not measured (${act.error ?? "no figures"})`);
       missing.push("extension activation");
