@@ -182,6 +182,11 @@ export class MediaSession {
     return this.pc.getTransceivers().find((t) => t.receiver.track.kind === "audio" && t.currentDirection !== "stopped")?.sender;
   }
 
+  /** Epoch ms when ICE first connected (undefined: not yet). */
+  get connectedAt(): number | undefined {
+    return this.iceConnectedAt;
+  }
+
   /** The far end's audio has arrived (early media, or the call's). */
   get audioArrived(): boolean {
     return this.firstPacketAt !== undefined;

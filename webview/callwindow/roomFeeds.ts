@@ -106,6 +106,8 @@ export class RoomFeeds {
     if (codecId) out.codec = codecs.get(codecId);
     if (feed.firstPacketAt !== undefined) out.firstPacketAt = feed.firstPacketAt;
     if (feed.firstFrameAt !== undefined) out.firstFrameAt = feed.firstFrameAt;
+    // The one peer connection's: when the receiving session first connected.
+    if (this.session.connectedAt !== undefined) out.iceConnectedAt = this.session.connectedAt;
     return out;
   }
 
