@@ -81,6 +81,22 @@ describe("a video room with three people: tiles, mute marks, unsubscribe, screen
     }
   });
 
+  it("each received feed has a call's quality figures (bitrate, MOS, frame rate) from its own m-lines, and its tile shows the grade", async () => {
+    const benAtAnn = await feedAt(ann, "Ben");
+    // The first seconds after a join or a layer switch may show a burst of loss: a good second within 10 s.
+    let last: unknown;
+    const q = await waitFor("quality figures for Ben's feed at Ann", async () => {
+      const s = (last = (await sessionStats(ann, benAtAnn)).quality);
+      return s?.audio && s.audio.receiveKbps > 0 && (s.video?.framesPerSecond ?? 0) > 0 && (s.mos ?? 0) > 3 && s;
+    }, 10000, 250).catch((err) => assert.fail(`${(err as Error).message}; the last figures: ${JSON.stringify(last)}`));
+    assert.ok(q.audio!.receiveKbps > 5 && q.audio!.receiveKbps < 200, `one publisher's audio bitrate (${q.audio!.receiveKbps} kbps)`);
+    assert.equal(q.audio!.sendKbps, 0, "nothing is sent on a received feed");
+    assert.ok((q.video!.framesPerSecond ?? 0) > 5, `Ben's video frame rate (${q.video!.framesPerSecond})`);
+    const grade = await waitFor("Ann's tile for Ben to show the grade", () =>
+      rig.page(0).evaluate((id) => (globalThis as any).document.querySelector(`[data-testid="room-tile"][data-member="${id}"] [data-testid="tile-quality"]`)?.dataset.grade ?? null, String(ids.Ben)), 5000, 200);
+    assert.match(grade, /^(good|fair|poor)$/);
+  });
+
   it("who speaks is marked for the others (Janus talking events) on their tiles", async () => {
     // The fake microphones talk (1.6 s on, 1.4 s off): Janus hears it within a few seconds.
     const talker = await waitFor("Ann to see someone talking", () => ann.rooms.view()?.others.find((p) => p.talking), 20000, 100);

@@ -200,9 +200,10 @@ export function createEngine() {
       iceServers,
       { microphone, camera, screen: captureScreen },
       {
-        onStats: (stats) => {
+        onStats: (stats, report) => {
           levels.update((l) => ({ ...l, [ref.id]: stats }));
           rpc.notify("media.stats", stats);
+          void receivers.get(ref.id)?.tick(report).catch(() => undefined);
         },
         // A room's receiving session plays each publisher on its own (RoomFeeds), not all at once.
         onRemoteAudio: () => !isRoomReceiver(ref.owner) && playbackOf(s.id, s.remoteAudio).play(),
@@ -225,7 +226,11 @@ export function createEngine() {
       receivers.set(
         ref.id,
         new RoomFeeds(s, ref.owner.roomId, {
-          onView: (id, view) => views.update((v) => (view ? { ...v, [id]: view } : without(v, id))),
+          onView: (id, view) => {
+            views.update((v) => (view ? { ...v, [id]: view } : without(v, id)));
+            if (!view) levels.update((l) => without(l, id));
+          },
+          onStats: (stats) => levels.update((l) => ({ ...l, [stats.sessionId]: stats })),
           onAudio: (id, stream) => {
             playbacks.get(id)?.dispose();
             playbacks.delete(id);

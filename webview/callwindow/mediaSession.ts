@@ -90,7 +90,8 @@ export class MediaSession {
     iceServers: IceServer[],
     private readonly devices: LocalDevices,
     private readonly hooks: {
-      onStats(s: MediaStats): void;
+      /** Every second: the session's figures, and the report they came from. */
+      onStats(s: MediaStats, report: RTCStatsReport): void;
       /** A remote audio track arrived: (re)start playing remoteAudio. */
       onRemoteAudio(): void;
       onView(v: SessionView): void;
@@ -478,7 +479,7 @@ export class MediaSession {
       const { quality, snapshot } = summarizeStats([...report.values()], this.snapshot, now);
       this.snapshot = snapshot;
       this.quality = quality;
-      this.hooks.onStats(await this.stats(report));
+      this.hooks.onStats(await this.stats(report), report);
     } catch {
       /* closed meanwhile */
     }

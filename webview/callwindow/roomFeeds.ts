@@ -6,6 +6,8 @@
 import { roomSessionId, type MediaSessionRef, type MediaStats, type ReceivedStream } from "../../src/protocol/callWindow";
 import type { MediaSession, SessionView } from "./mediaSession";
 import { whenFirstFrame } from "./playback";
+import { summarizeStats, type StatsSnapshot } from "./statsSummary";
+import type { MediaQuality } from "../../src/protocol/quality";
 
 interface Feed {
   ref: MediaSessionRef;
@@ -17,7 +19,12 @@ interface Feed {
   firstFrameAt?: number;
   /** The audio energy counters at the last look (the level is taken over the interval since). */
   energy: { total: number; duration: number };
+  /** Quality over the last second (the periodic report), as a call's. */
+  quality?: MediaQuality;
+  snapshot?: StatsSnapshot;
 }
+
+const RTP_TYPES = new Set(["inbound-rtp", "outbound-rtp", "remote-inbound-rtp", "remote-outbound-rtp"]);
 
 const RECEIVING = new Set<RTCRtpTransceiverDirection | null>(["sendrecv", "recvonly"]);
 
@@ -35,6 +42,8 @@ export class RoomFeeds {
       onView(id: string, view: SessionView | undefined): void;
       /** A publisher's audio to play (undefined: stop playing it). */
       onAudio(id: string, stream: MediaStream | undefined): void;
+      /** A publisher's figures, every second (with the quality over that second). */
+      onStats(stats: MediaStats): void;
     },
   ) {}
 
@@ -61,6 +70,23 @@ export class RoomFeeds {
     }
     for (const feed of [...this.feeds.keys()]) if (!carried.has(feed)) this.drop(feed);
     for (const [feed, media] of carried) this.bind(feed, media);
+  }
+
+  /**
+   * The session's periodic report: each publisher's quality over the last second (its own
+   * m-lines' RTP entries, and the shared transport's), then its figures.
+   */
+  async tick(report: RTCStatsReport): Promise<void> {
+    const entries = [...report.values()] as Array<Record<string, any>>;
+    const now = Date.now();
+    for (const [member, feed] of [...this.feeds]) {
+      const mine = entries.filter((e) => !RTP_TYPES.has(e.type) || (e.mid !== undefined && (e.mid === feed.audio?.mid || e.mid === feed.video?.mid)));
+      const { quality, snapshot } = summarizeStats(mine, feed.snapshot, now);
+      feed.quality = quality;
+      feed.snapshot = snapshot;
+      const stats = await this.stats(feed.ref.id, report);
+      if (stats && this.feeds.get(member) === feed) this.hooks.onStats(stats); // not dropped meanwhile
+    }
   }
 
   /** A publisher's figures, as a session's (null: not received here). */
@@ -106,6 +132,7 @@ export class RoomFeeds {
     if (codecId) out.codec = codecs.get(codecId);
     if (feed.firstPacketAt !== undefined) out.firstPacketAt = feed.firstPacketAt;
     if (feed.firstFrameAt !== undefined) out.firstFrameAt = feed.firstFrameAt;
+    if (feed.quality) out.quality = feed.quality;
     // The one peer connection's: when the receiving session first connected.
     if (this.session.connectedAt !== undefined) out.iceConnectedAt = this.session.connectedAt;
     return out;
@@ -168,3 +195,4 @@ export class RoomFeeds {
     this.hooks.onView(f.ref.id, undefined);
   }
 }
+
