@@ -50,15 +50,26 @@ function contactProblem(item: unknown): string | undefined {
   return undefined;
 }
 
+/** How addresses are compared when saving (as written, not parsed): trimmed, lower case. */
+export function addressKey(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** The contact saved under exactly this address (compared by addressKey), if any. */
+export function savedContact(list: readonly Contact[], address: string): Contact | undefined {
+  const key = addressKey(address);
+  return list.find((c) => addressKey(c.address) === key);
+}
+
 /** The list with `contact` added, or its entry of the same address replaced. */
 export function withContact(list: readonly Contact[], contact: Contact): Contact[] {
-  const key = contact.address.toLowerCase();
-  return [...list.filter((c) => c.address.toLowerCase() !== key), contact].sort((a, b) => a.name.localeCompare(b.name));
+  const key = addressKey(contact.address);
+  return [...list.filter((c) => addressKey(c.address) !== key), contact].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The address an entry of the setting stands for (lower case), whatever else is wrong with it. */
 const rawAddress = (item: unknown): string | undefined =>
-  item && typeof item === "object" && typeof (item as { address?: unknown }).address === "string" ? (item as { address: string }).address.trim().toLowerCase() : undefined;
+  item && typeof item === "object" && typeof (item as { address?: unknown }).address === "string" ? addressKey((item as { address: string }).address) : undefined;
 
 /**
  * The setting's raw list with `contact` added, or the entry of its address (`replacing`, when it
@@ -67,7 +78,7 @@ const rawAddress = (item: unknown): string | undefined =>
  */
 export function rawWithContact(raw: unknown, contact: Contact, replacing = contact.address): unknown[] {
   const list = Array.isArray(raw) ? [...raw] : [];
-  const keys = new Set([replacing.trim().toLowerCase(), contact.address.trim().toLowerCase()]);
+  const keys = new Set([addressKey(replacing), addressKey(contact.address)]);
   const at = list.findIndex((item) => keys.has(rawAddress(item) ?? ""));
   const entry = { name: contact.name, address: contact.address, ...(contact.group ? { group: contact.group } : {}) };
   const rest = list.filter((item, i) => i === at || !keys.has(rawAddress(item) ?? ""));
@@ -77,7 +88,7 @@ export function rawWithContact(raw: unknown, contact: Contact, replacing = conta
 
 /** The setting's raw list without the entry of `address` (others, readable or not, kept). */
 export function rawWithoutContact(raw: unknown, address: string): unknown[] {
-  const key = address.trim().toLowerCase();
+  const key = addressKey(address);
   return (Array.isArray(raw) ? raw : []).filter((item) => rawAddress(item) !== key);
 }
 

@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { safeUiText } from "../calls/remoteParty";
 import { MAX_MESSAGE_TEXT } from "../messages/messageService";
 import type { Softphone } from "../softphone";
-import { MAX_CONTACT_NAME, parseContacts, type Contact } from "../contacts/contactList";
+import { MAX_CONTACT_NAME, parseContacts, savedContact, type Contact } from "../contacts/contactList";
 import { readContacts, removeContact, saveContact } from "./contactSettings";
 import { contactItems } from "./contactItems";
 
@@ -27,10 +27,7 @@ export function registerMessageCommands({ softphone, guarded, sidebarVisible, sh
     return pick ? exactContact(pick.target) : undefined;
   };
   /** The contact saved under exactly this address, as the settings say now (not as last read). */
-  const exactContact = (address: string): Contact | undefined => {
-    const key = address.trim().toLowerCase();
-    return readContacts().contacts.find((c) => c.address.trim().toLowerCase() === key);
-  };
+  const exactContact = (address: string): Contact | undefined => savedContact(readContacts().contacts, address);
   const messages = softphone.messages;
   const lastNotified = new Map<string, number>();
 

@@ -209,7 +209,7 @@ export function registerRoomCommands({ softphone, secrets, serverSecrets, server
       let id = typeof memberId === "number" ? memberId : undefined;
       if (id === undefined) {
         const pick = await vscode.window.showQuickPick(
-          room.others.map((p) => ({ label: `$(person) ${safeUiText(p.display || `member ${p.id}`, MAX_DISPLAY_NAME)}`, description: `member ${p.id}`, id: p.id })),
+          room.others.map((p) => ({ label: `$(person) ${safeUiText(memberLabel(p), MAX_DISPLAY_NAME + 10)}`, description: `member ${p.id}`, id: p.id })),
           { title: `Softphone: Remove from "${safeUiText(room.subject, MAX_SUBJECT)}"`, placeHolder: room.others.length ? "Who?" : "Nobody else is in the room" },
         );
         if (!pick) return undefined;

@@ -1,7 +1,7 @@
 // Contacts as the setting holds them: checked entry by entry (a broken one named by its path and
 // skipped), saved without duplicates, and found again by address.
 import assert from "node:assert/strict";
-import { contactFor, parseContacts, rawWithContact, rawWithoutContact, withContact } from "../../src/contacts/contactList";
+import { contactFor, parseContacts, rawWithContact, rawWithoutContact, savedContact, withContact } from "../../src/contacts/contactList";
 
 describe("contacts", () => {
   it("keeps good entries and names what is wrong with the others", () => {
@@ -32,6 +32,9 @@ describe("contacts", () => {
     const list = withContact(withContact([], { name: "Zed", address: "sip:z@x" }), { name: "Amy", address: "sip:a@x" });
     assert.deepEqual(list.map((c) => c.name), ["Amy", "Zed"]);
     assert.deepEqual(withContact(list, { name: "Zoe", address: "SIP:Z@X" }).map((c) => c.name), ["Amy", "Zoe"]);
+    assert.deepEqual(withContact(list, { name: "Zoe", address: " sip:z@x " }).map((c) => c.name), ["Amy", "Zoe"], "spaces around an address do not make a second entry");
+    assert.equal(savedContact(list, " SIP:A@X ")?.name, "Amy", "the saved entry is found as written, in any case");
+    assert.equal(savedContact(list, "sip:a@x;transport=ws"), undefined, "saved entries are matched as written, not parsed");
   });
 
   it("finds a contact by address: the same user and host, or a bare user at any host", () => {
