@@ -146,11 +146,7 @@ export class Softphone {
       retryDelay: options.retryDelay,
     });
     this.presence = new PresenceService({
-      // The account that places calls; a dial-in line (roomDialIn) is the rooms' number, not a person.
-      account: () => {
-        const account = this.account();
-        return account && !account.config.roomDialIn ? account : this.accounts.all().find((a) => !a.config.roomDialIn);
-      },
+      account: () => this.presenceAccount(),
       contacts: () => this._contacts.map((c) => c.address),
       log: options.log,
     });
@@ -235,11 +231,17 @@ export class Softphone {
 
   /** A fresh registration (first, or after a reconnect) subscribes and publishes anew: the server lost the old ones with the flow. */
   private followPresenceAccount(): void {
-    const account = this.account();
+    const account = this.presenceAccount();
     const registered = account?.state === "registered";
     if (registered && !this.presenceRegistered) this.presence.resubscribe();
     else this.presence.refresh();
     this.presenceRegistered = registered;
+  }
+
+  /** Whose presence we watch and publish: the account that places calls; a dial-in line (roomDialIn) is the rooms' number, not a person. */
+  private presenceAccount(): SipAccount | undefined {
+    const account = this.account();
+    return account && !account.config.roomDialIn ? account : this.accounts.all().find((a) => !a.config.roomDialIn);
   }
 
   /** Problems found in the settings (shown to the user and reported in getState()). */
