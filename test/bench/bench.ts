@@ -77,6 +77,9 @@
 //                       (Memory.getDOMCounters), pending timeouts and intervals (an init script
 //                       added before the call window opens counts them: SOAK_WINDOW_INIT)
 //   per block of calls  dial → incall and hangup → cleared, median and p95
+// BENCH_SOAK_PLAIN=1 adds a plain sip.js page (standard, registered as carol, on "localhost": a
+// renderer of its own) making the same calls afterwards: its heap, peer connections, DOM counters
+// and timers sampled the same way, for comparison.
 // Goals (informational): host RSS growth < 10 MB, call window heap growth < 10 MB, no growth of
 // timers, handles, peer connections, listeners (end ≤ start, after a settle of up to 35 s).
 // BENCH_ONLY=rooms runs the rooms section alone (no SIP account, no other figure), BENCH_ONLY=soak
@@ -114,6 +117,8 @@ const ROOM_JOINS = Number(process.env.BENCH_ROOM_JOINS ?? 7);
 const ROOM_FPS = Number(process.env.BENCH_ROOM_FPS ?? 30);
 const ROOM_TILES = (process.env.BENCH_ROOM_TILES ?? "1,4,9").split(",").map(Number);
 const SOAK_CALLS = Number(process.env.BENCH_SOAK_CALLS ?? 200);
+/** BENCH_SOAK_PLAIN=1: a plain sip.js page makes the same soak calls afterwards, for comparison. */
+const SOAK_PLAIN = process.env.BENCH_SOAK_PLAIN === "1";
 
 type Variant = "ours" | "standard" | "tuned";
 const LABEL: Record<Variant, string> = { ours: "ours", standard: "sip.js standard", tuned: "sip.js tuned" };
@@ -245,8 +250,21 @@ async function main(): Promise<number> {
       roomsOn = true;
       return roomsBench({ browser, phone: sp, callWindow: () => windowPage, runDir, pbxDir: join(runDir, "pbx"), rounds: ROOM_JOINS, cpuSeconds: CPU_SECONDS, fps: ROOM_FPS, tiles: ROOM_TILES });
     };
-    const soak = (accountId: string): Promise<SoakBenchResult> =>
-      soakBench({ browser, phone: sp, accountId, callWindow: () => windowPage, pbx, calls: SOAK_CALLS, hostGc });
+    const soak = async (accountId: string): Promise<SoakBenchResult> => {
+      let plainPage: Page | undefined;
+      if (SOAK_PLAIN) {
+        // "localhost": another site than the call window (127.0.0.1), so a renderer process and heap of its own.
+        plainPage = await browser.newPage();
+        await plainPage.goto(`${plain.url.replace("127.0.0.1", "localhost")}#soak`);
+        await plainPage.evaluate(([ws, u, pw, domain]) => (globalThis as any).plainSipjs.register(ws, u, pw, domain, "standard"), [PBX.ws, "carol", PBX.users.carol, PBX.domain] as const);
+      }
+      try {
+        return await soakBench({ browser, phone: sp, accountId, callWindow: () => windowPage, pbx, calls: SOAK_CALLS, hostGc, plainPage });
+      } finally {
+        await plainPage?.evaluate(() => (globalThis as any).plainSipjs.unregister()).catch(() => undefined);
+        await plainPage?.close().catch(() => undefined);
+      }
+    };
     if (onlySoak) {
       await sp.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
       await waitFor("alice registered", () => sp.getState().accounts[0]?.state === "registered");

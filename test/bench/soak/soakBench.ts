@@ -35,10 +35,11 @@ const GOAL_MB = 10;
 
 /**
  * Counts the call window's pending timeouts and intervals (added with browser.addInitScript
- * before the call window opens; other pages are left alone). Source text: it runs in the page.
+ * before the call window opens; other pages are left alone, but for the soak's plain sip.js page,
+ * opened at #soak). Source text: it runs in the page.
  */
 export const SOAK_WINDOW_INIT = `(() => {
-  if (!location.pathname.startsWith("/call/")) return;
+  if (!location.pathname.startsWith("/call/") && location.hash !== "#soak") return;
   const timeouts = new Set(), intervals = new Set();
   const st = setTimeout, ct = clearTimeout, si = setInterval, ci = clearInterval;
   globalThis.setTimeout = function (fn, ms, ...args) {
@@ -71,6 +72,12 @@ export interface SoakBenchOptions {
   calls: number;
   /** A full garbage collection of this process (bench.ts runs with --expose-gc). */
   hostGc: () => void;
+  /**
+   * Optional: a plain sip.js page (test/bench/page/plainSipjs.ts, registered, another site than
+   * the call window so that it has a renderer process and heap of its own, opened at #soak) that
+   * makes the same calls afterwards, for comparison.
+   */
+  plainPage?: Page;
 }
 
 export interface SoakBenchResult {
@@ -165,6 +172,42 @@ function hostResources(): Record<string, number> {
   return counts;
 }
 
+type PageSample = Omit<Sample, "rss" | "heap" | "resources" | "settleMs">;
+
+/** The plain page's soak: `calls` calls (+ warm-up), sampled as the call window is. */
+async function plainSoak(browser: BrowserContext, page: Page, calls: number, calleeIdle: () => Promise<unknown>): Promise<{ samples: PageSample[]; times: number[]; failures: string[] }> {
+  const target = `sip:${PBX.phone}@${PBX.domain}`;
+  const failures: string[] = [];
+  const call = async (): Promise<number> => {
+    try {
+      const r = (await page.evaluate(([t, hold]) => (globalThis as any).plainSipjs.call(t, hold), [target, HOLD_MS] as const)) as { incallMs: number };
+      await calleeIdle();
+      return r.incallMs;
+    } catch (err) {
+      failures.push(errorText(err));
+      await calleeIdle().catch(() => undefined);
+      return NaN;
+    }
+  };
+  for (let i = 0; i < WARMUP_CALLS; i++) await call();
+  const probe = await windowProbe(browser, page);
+  try {
+    const sample = async (n: number): Promise<PageSample> => {
+      await sleep(1000);
+      return { calls: n, ...(await probe.read()) };
+    };
+    const samples = [await sample(0)];
+    const times: number[] = [];
+    for (let i = 1; i <= calls; i++) {
+      times.push(await call());
+      if (i % SAMPLE_EVERY === 0 || i === calls) samples.push(await sample(i));
+    }
+    return { samples, times, failures };
+  } finally {
+    await probe.close();
+  }
+}
+
 export async function soakBench(o: SoakBenchOptions): Promise<SoakBenchResult> {
   const lines: string[] = [];
   const missing: string[] = [];
@@ -255,6 +298,7 @@ export async function soakBench(o: SoakBenchOptions): Promise<SoakBenchResult> {
       end = { ...(await sample(end.calls)), settleMs: end.settleMs + extra };
     }
     if (end !== samples[samples.length - 1]) samples[samples.length - 1] = end;
+    const plain = o.plainPage ? await plainSoak(o.browser, o.plainPage, times.length, calleeIdle) : undefined;
 
     // ---- report ----
     const total = times.length;
@@ -315,6 +359,21 @@ export async function soakBench(o: SoakBenchOptions): Promise<SoakBenchResult> {
       for (const [k, v] of Object.entries({ rss: s.rss, "host heap": s.heap, "call window heap": s.winHeap, "peer connections": s.pcLive, "media sessions": s.sessions, "DOM counters": s.listeners, "call window timers": s.timeouts })) {
         if (!Number.isFinite(v)) missing.push(`soak: ${k} after ${s.calls} calls`);
       }
+    }
+    if (plain) {
+      say(`plain sip.js page (sip.js standard), the same ${plain.times.length} calls afterwards (+${WARMUP_CALLS} warm-up), samples after 1 s and a GC; its own renderer process`);
+      const P = [6, 10, 10, 11, 11, 12, 16];
+      const prow = (cells: string[]) => cells.map((c, i) => c.padStart(P[i])).join("");
+      say(prow(["calls", "heap MB", "PCs/open", "DOM nodes", "listeners", "timers", "setup med/p95"]));
+      plain.samples.forEach((x, k) => {
+        const block = k === 0 ? [] : plain.times.slice(plain.samples[k - 1].calls, x.calls);
+        say(prow([String(x.calls), mb(x.winHeap), `${num(x.pcLive)}/${num(x.pcOpen)}`, num(x.nodes), num(x.listeners), `${num(x.timeouts)}/${num(x.intervals)}`, block.length ? `${fmt(median(block)).replace(/ ms/, "")}/${fmt(p95(block))}` : ""]));
+      });
+      const [a, b] = [plain.samples[0], plain.samples[plain.samples.length - 1]];
+      say(`  heap growth: call window ${signedMb(end.winHeap - start.winHeap)}, plain page ${signedMb(b.winHeap - a.winHeap)}; peer connections alive ${num(a.pcLive)} → ${num(b.pcLive)}, listeners ${num(a.listeners)} → ${num(b.listeners)}, timers ${num(a.timeouts)}/${num(a.intervals)} → ${num(b.timeouts)}/${num(b.intervals)}`);
+      if (plain.failures.length) say(`  ${plain.failures.length} plain calls failed; first: ${plain.failures[0]}`);
+      for (const x of plain.samples) if (!Number.isFinite(x.winHeap) || !Number.isFinite(x.pcLive)) missing.push(`soak: plain page figures after ${x.calls} calls`);
+      if (plain.failures.length) missing.push(`soak: ${plain.failures.length} plain page calls failed`);
     }
     if (failures.length) missing.push(`soak: ${failures.length} of ${total} calls failed`);
     if (total < o.calls) missing.push(`soak: ${total} of ${o.calls} calls made`);
