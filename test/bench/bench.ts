@@ -67,8 +67,24 @@
 // Goals (informational, printed): dial → incall ≤ 0.5× sip.js standard and ≤ 0.8× sip.js tuned;
 // dial → first video frame ≤ 1.0× either; 9 remote tiles at ≥ 15 fps each (the verdict says
 // whether the publishers could send that much).
-// BENCH_ONLY=rooms runs the rooms section alone (no SIP account, no other figure), for quick
-// iteration. Other knobs: BENCH_CALLS, BENCH_VIDEO_CALLS, BENCH_CPU_SECONDS and the BENCH_ROOM_* above.
+// Soak figures (after the video ones, before rooms; test/bench/soak/soakBench.ts): BENCH_SOAK_CALLS
+// calls in a row (default 200; +3 warm-up) from alice to baresip, each dialled, held 1 s, hung
+// up, cleared and baresip idle, no pause between them; sampled at the start, every 50 calls and at the
+// end, each time after the phone settled (cleared calls gone, no media session) and GCs:
+//   extension host      RSS and heapUsed; process.getActiveResourcesInfo() by type (timers, handles)
+//   call window         JS heap after GC (CDP), RTCPeerConnection objects alive / not closed
+//                       (Runtime.queryObjects), media sessions, DOM nodes and JS event listeners
+//                       (Memory.getDOMCounters), pending timeouts and intervals (an init script
+//                       added before the call window opens counts them: SOAK_WINDOW_INIT)
+//   per block of calls  dial → incall and hangup → cleared, median and p95
+// BENCH_SOAK_PLAIN=1 adds a plain sip.js page (standard, registered as carol, on "localhost": a
+// renderer of its own) making the same calls afterwards: its heap, peer connections, DOM counters
+// and timers sampled the same way, for comparison.
+// Goals (informational): host RSS growth < 10 MB, call window heap growth < 10 MB, no growth of
+// timers, handles, peer connections, listeners (end ≤ start, after a settle of up to 35 s).
+// BENCH_ONLY=rooms runs the rooms section alone (no SIP account, no other figure), BENCH_ONLY=soak
+// the soak section alone (alice only), for quick iteration. Other knobs: BENCH_CALLS,
+// BENCH_VIDEO_CALLS, BENCH_CPU_SECONDS, BENCH_SOAK_CALLS and the BENCH_ROOM_* above.
 // Exit code: 0 when every figure was measured, 1 when one could not be, 2 when the run crashed.
 import { execFileSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -85,6 +101,7 @@ import { sleep, waitFor } from "../support/wait";
 import { ROOMS_SERVER } from "../support/roomProbes";
 import { cpuMeter, cpuPercent, fmt, median, pct, ratio } from "./lib/measure";
 import { roomsBench, type RoomsBenchResult } from "./rooms/roomsBench";
+import { SOAK_WINDOW_INIT, soakBench, type SoakBenchResult } from "./soak/soakBench";
 
 const REPO = resolve(__dirname, "../../..");
 const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "bench");
@@ -94,11 +111,14 @@ const GOALS = { standard: 0.5, tuned: 0.8 } as const;
 const NV = Number(process.env.BENCH_VIDEO_CALLS ?? 5);
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 10);
 const VIDEO_GOAL = 1.0;
-/** BENCH_ONLY=rooms: the rooms section alone (quick iteration); unset: everything. */
+/** BENCH_ONLY=rooms or soak: that section alone (quick iteration); unset: everything. */
 const ONLY = process.env.BENCH_ONLY;
 const ROOM_JOINS = Number(process.env.BENCH_ROOM_JOINS ?? 7);
 const ROOM_FPS = Number(process.env.BENCH_ROOM_FPS ?? 30);
 const ROOM_TILES = (process.env.BENCH_ROOM_TILES ?? "1,4,9").split(",").map(Number);
+const SOAK_CALLS = Number(process.env.BENCH_SOAK_CALLS ?? 200);
+/** BENCH_SOAK_PLAIN=1: a plain sip.js page makes the same soak calls afterwards, for comparison. */
+const SOAK_PLAIN = process.env.BENCH_SOAK_PLAIN === "1";
 
 type Variant = "ours" | "standard" | "tuned";
 const LABEL: Record<Variant, string> = { ours: "ours", standard: "sip.js standard", tuned: "sip.js tuned" };
@@ -190,17 +210,20 @@ async function calleeIdle(pbx: Pbx): Promise<void> {
 async function main(): Promise<number> {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
-  if (ONLY && ONLY !== "rooms") throw new Error(`BENCH_ONLY=${ONLY}: the only section that runs alone is "rooms"`);
+  if (ONLY && ONLY !== "rooms" && ONLY !== "soak") throw new Error(`BENCH_ONLY=${ONLY}: the sections that run alone are "rooms" and "soak"`);
   const onlyRooms = ONLY === "rooms";
+  const onlySoak = ONLY === "soak";
   const pbx = await startPbx(join(runDir, "pbx"));
   const browser = await launchBrowser(runDir, ["--enable-precise-memory-info", "--js-flags=--expose-gc"]);
+  // Counts the call window's timers for the soak section; it must be there before the window opens.
+  if (!onlyRooms) await browser.addInitScript({ content: SOAK_WINDOW_INIT });
   const plain = await servePlainPage();
   let windowPage: Page | undefined;
   let phone: Softphone | undefined;
   try {
     // The plain pages first, so the host heap baseline below already holds their playwright side.
     const plainPages = {} as Record<"standard" | "tuned", Page>;
-    for (const [mode, user] of onlyRooms ? [] : ([["standard", "bob"], ["tuned", "carol"]] as const)) {
+    for (const [mode, user] of onlyRooms || onlySoak ? [] : ([["standard", "bob"], ["tuned", "carol"]] as const)) {
       const page = await browser.newPage();
       await page.goto(plain.url);
       await page.evaluate(([ws, u, pw, domain, m]) => (globalThis as any).plainSipjs.register(ws, u, pw, domain, m), [PBX.ws, user, PBX.users[user], PBX.domain, mode] as const);
@@ -227,6 +250,34 @@ async function main(): Promise<number> {
       roomsOn = true;
       return roomsBench({ browser, phone: sp, callWindow: () => windowPage, runDir, pbxDir: join(runDir, "pbx"), rounds: ROOM_JOINS, cpuSeconds: CPU_SECONDS, fps: ROOM_FPS, tiles: ROOM_TILES });
     };
+    const soak = async (accountId: string): Promise<SoakBenchResult> => {
+      let plainPage: Page | undefined;
+      if (SOAK_PLAIN) {
+        // "localhost": another site than the call window (127.0.0.1), so a renderer process and heap of its own.
+        plainPage = await browser.newPage();
+        await plainPage.goto(`${plain.url.replace("127.0.0.1", "localhost")}#soak`);
+        await plainPage.evaluate(([ws, u, pw, domain]) => (globalThis as any).plainSipjs.register(ws, u, pw, domain, "standard"), [PBX.ws, "carol", PBX.users.carol, PBX.domain] as const);
+      }
+      try {
+        return await soakBench({ browser, phone: sp, accountId, callWindow: () => windowPage, pbx, calls: SOAK_CALLS, hostGc, plainPage });
+      } finally {
+        await plainPage?.evaluate(() => (globalThis as any).plainSipjs.unregister()).catch(() => undefined);
+        await plainPage?.close().catch(() => undefined);
+      }
+    };
+    if (onlySoak) {
+      await sp.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
+      await waitFor("alice registered", () => sp.getState().accounts[0]?.state === "registered");
+      const r = await soak("alice");
+      console.log(`\nSoftphone benchmark — soak section only (BENCH_ONLY=soak)`);
+      for (const l of r.lines) console.log(l);
+      console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
+      if (r.missing.length) {
+        console.log(`NOT MEASURED: ${r.missing.join("; ")}`);
+        return 1;
+      }
+      return 0;
+    }
     if (onlyRooms) {
       await sp.start([]);
       const r = await rooms();
@@ -412,6 +463,7 @@ async function main(): Promise<number> {
     for (const v of ["ours", "standard", "tuned"] as const) cpu[v] = await cpuRun(v);
     answering.dispose();
 
+    const soakFigures = await soak("alice");
     const roomFigures = await rooms();
     const act = activationFigures();
 
@@ -473,6 +525,8 @@ async function main(): Promise<number> {
         console.log(`  (frame rates differ by more than 10 %: frames were dropped, the machine was busy; compare CPU per frame rather than %)`);
       }
     }
+    for (const l of soakFigures.lines) console.log(l);
+    missing.push(...soakFigures.missing);
     for (const l of roomFigures.lines) console.log(l);
     missing.push(...roomFigures.missing);
     if (act.error || !Number.isFinite(act.activationMs) || !Number.isFinite(act.readyMs)) {
