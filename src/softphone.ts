@@ -178,6 +178,9 @@ export class Softphone {
     });
     // Pieces only for recordings the host started (RecordingFiles ignores any other id).
     this.media.onRecording((p) => this.recordings.write(p.sessionId, p.seq, p.data, p.final));
+    this.media.onIce(({ session, state }) => {
+      if (session.owner.kind === "call") this.calls.iceChanged(session.owner.callId, state);
+    });
     this.media.onStats(({ session, stats }) => {
       if (session.owner.kind === "call") this.calls.mediaStats(session.owner.callId, stats);
     });

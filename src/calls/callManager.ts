@@ -7,7 +7,7 @@ import { domainOf } from "../accounts/accountConfig";
 import type { HistoryStore } from "../history/historyStore";
 import type { MediaPort } from "../media/mediaPort";
 import { RemoteSessionDescriptionHandler, type SoftphoneSdhOptions } from "../media/remoteSdh";
-import type { MediaStats, Negotiated, VideoMode } from "../protocol/callWindow";
+import type { IcePathState, MediaStats, Negotiated, VideoMode } from "../protocol/callWindow";
 import type { CallSetupTimings, CallView, ClearReason, RemoteParty, TransferView } from "../protocol/model";
 import type { SipAccount } from "../sip/sipAccount";
 import { Emitter } from "../util/emitter";
@@ -24,6 +24,7 @@ import type { RecordingFiles } from "./recordings";
 import { Transfers, type TransferOptions, type TransferTarget } from "./transfers";
 import { LocalConference } from "./conference";
 import { answerAfterHint, autoAnswerDelay } from "./autoAnswer";
+import { IceRestarts } from "./iceRestart";
 
 /** The media side as the call layer needs it: SDP + the window's lifecycle. */
 export interface CallMedia extends MediaPort {
@@ -92,6 +93,11 @@ export class CallManager {
    */
   readonly onTransferAccepted = this._onTransferAccepted.event;
   private readonly transfers: Transfers;
+  /** Calls whose ICE failed: restarted until it connects again. */
+  private readonly iceRestarts = new IceRestarts(
+    (callId) => this.restartIce(callId),
+    (callId, text) => this.options.log.warn(`call ${callId}: ${text}`),
+  );
   private readonly conference = new LocalConference({
     inProgress: () => [...this.calls.values()].filter((c) => c.state === "incall" && c.session),
     setHeld: (call, held) => this.holdLeg(call, held),
@@ -510,6 +516,21 @@ export class CallManager {
     this._onDidChange.fire();
   }
 
+  /** The call window's ICE for a call lost its path or found it again (see IceRestarts). */
+  iceChanged(callId: string, state: IcePathState): void {
+    const call = this.calls.get(callId);
+    if (!call || call.cleared) return;
+    this.options.log.info(`call ${callId}: ICE ${state}`);
+    this.iceRestarts.changed(callId, state);
+  }
+
+  /** Restart the call's ICE: a re-INVITE offering new ICE credentials (the media is kept). */
+  private async restartIce(callId: string): Promise<void> {
+    const call = this.calls.get(callId);
+    if (!call || call.cleared || call.state !== "incall" || call.session?.state !== SessionState.Established) throw new Error("the call is not in progress");
+    await this.reinvite(call, { iceRestart: true }, "ICE restart");
+  }
+
   /**
    * The account's connection is back after it was lost (e.g. the proxy restarted): the far ends
    * of its calls still address us through the old connection — the proxy names it in our Contact
@@ -525,7 +546,7 @@ export class CallManager {
   }
 
   /** Send a re-INVITE with the call's current wishes (plus `override`); resolves once accepted. */
-  private async reinvite(call: Call, override: { hold?: boolean }, what: string): Promise<void> {
+  private async reinvite(call: Call, override: { hold?: boolean; iceRestart?: boolean }, what: string): Promise<void> {
     const session = call.session!;
     const send = async (): Promise<void> => {
       const blocked = reinviteBlocked(session);
@@ -798,6 +819,7 @@ export class CallManager {
     call.endedAt = Date.now();
     call.sm.advance("cleared", call.endedAt);
     this.options.media.close(call.id);
+    this.iceRestarts.forget(call.id);
     this.conference.left(call);
     this.updateRinging();
     this._onDidChange.fire();

@@ -11,6 +11,7 @@ import {
   type DeviceInfo,
   type DeviceKind,
   type HostCallWindowChannel,
+  type IcePathState,
   type IceServer,
   type MediaOwner,
   type MediaSessionRef,
@@ -102,6 +103,9 @@ export class MediaEngine implements MediaPort {
   readonly onData = this._onData.event;
   private readonly _onDataOpen = new Emitter<MediaSessionRef>();
   readonly onDataOpen = this._onDataOpen.event;
+  private readonly _onIce = new Emitter<{ session: MediaSessionRef; state: IcePathState }>();
+  /** A session's ICE lost its path or has one again (the call window's iceConnectionState). */
+  readonly onIce = this._onIce.event;
   private readonly _onStats = new Emitter<{ session: MediaSessionRef; stats: MediaStats }>();
   /** A session's periodic figures (about once a second), for its owner. */
   readonly onStats = this._onStats.event;
@@ -220,7 +224,7 @@ export class MediaEngine implements MediaPort {
   async getDescription(session: MediaSessionRef, options: DescriptionOptions): Promise<{ sdp: string; negotiated?: Negotiated }> {
     // A new session's first offer: the one the window prepared ahead (audio only), if it fits,
     // costs no round trip.
-    const fitsSpare = !options.hold && options.video === "none" && !this.sessions.has(session.id);
+    const fitsSpare = !options.hold && !options.iceRestart && options.video === "none" && !this.sessions.has(session.id);
     const spare = fitsSpare ? this.claimSpare(session) : undefined;
     if (spare !== undefined) return { sdp: spare };
     const rpc = await this.rpcFor();
@@ -230,6 +234,7 @@ export class MediaEngine implements MediaPort {
       video: options.video,
       iceServers: this.options.iceServersFor(session.owner),
       iceGatheringTimeoutMs: this.options.iceGatheringTimeoutMs ?? 500,
+      ...(options.iceRestart ? { iceRestart: true } : {}),
     }, 30000);
     this.holds(session);
     return { sdp: r.sdp, negotiated: r.negotiated };
@@ -377,6 +382,10 @@ export class MediaEngine implements MediaPort {
       if (!live() || !s || typeof s !== "object" || typeof s.sessionId !== "string" || !this.sessions.has(s.sessionId)) return;
       this.lastStats.set(s.sessionId, s);
       this._onStats.fire({ session: { id: s.sessionId, owner: this.sessions.get(s.sessionId)! }, stats: s });
+    });
+    rpc.on("media.ice", (p) => {
+      const owner = live() && typeof p?.sessionId === "string" ? this.sessions.get(p.sessionId) : undefined;
+      if (owner && (p.state === "connected" || p.state === "disconnected" || p.state === "failed")) this._onIce.fire({ session: { id: p.sessionId, owner }, state: p.state });
     });
     rpc.on("media.data", (p) => {
       const owner = live() && typeof p?.sessionId === "string" ? this.sessions.get(p.sessionId) : undefined;

@@ -6,6 +6,8 @@ import type { MediaSessionRef, Negotiated, VideoMode } from "../protocol/callWin
 export interface DescriptionOptions {
   hold: boolean;
   video: VideoMode;
+  /** An offer with new ICE credentials (ICE starts over on a path that was lost). */
+  iceRestart?: boolean;
 }
 
 export interface MediaPort {

@@ -18,7 +18,7 @@ const SDP = "application/sdp";
  * (audio / video) plus `hold` and, for offers that must keep receiving video without our
  * camera, an explicit `videoMode`.
  */
-export type SoftphoneSdhOptions = SessionDescriptionHandlerOptions & { hold?: boolean; videoMode?: VideoMode };
+export type SoftphoneSdhOptions = SessionDescriptionHandlerOptions & { hold?: boolean; videoMode?: VideoMode; iceRestart?: boolean };
 
 /** sip.js's constraints as our video mode: `video: true` sends the camera; otherwise none. */
 export function videoModeOf(options: SoftphoneSdhOptions | undefined): VideoMode {
@@ -39,7 +39,7 @@ export class RemoteSessionDescriptionHandler implements SessionDescriptionHandle
 
   async getDescription(options?: SoftphoneSdhOptions): Promise<BodyAndContentType> {
     this.assertOpen();
-    const r = await this.media.getDescription(this.session, { hold: !!options?.hold, video: videoModeOf(options) });
+    const r = await this.media.getDescription(this.session, { hold: !!options?.hold, video: videoModeOf(options), ...(options?.iceRestart ? { iceRestart: true } : {}) });
     if (r.negotiated) this.onNegotiated(r.negotiated);
     return { body: r.sdp, contentType: SDP };
   }

@@ -88,6 +88,9 @@ export interface IceServer {
 
 export type SdpType = "offer" | "answer";
 
+/** What the host hears of a session's ICE (RTCPeerConnection.iceConnectionState, folded). */
+export type IcePathState = "connected" | "disconnected" | "failed";
+
 export interface VideoStats {
   /** Inbound: frames decoded so far and the last frame's size. */
   framesDecoded: number;
@@ -166,6 +169,8 @@ export interface HostToWindow {
         iceServers: IceServer[];
         /** Upper bound for ICE gathering; the call never waits longer. */
         iceGatheringTimeoutMs: number;
+        /** An offer with new ICE credentials (the path was lost: ICE starts over). */
+        iceRestart?: boolean;
       };
       /** `negotiated` when this was an answer (the offer/answer is complete). */
       result: { sdp: string; type: SdpType; negotiated?: Negotiated };
@@ -230,6 +235,8 @@ export interface WindowToHost {
     "call.action": CallAction;
     "room.action": RoomAction;
     "media.stats": MediaStats;
+    /** A session's ICE lost its path ("disconnected", "failed") or has one again ("connected"). */
+    "media.ice": { sessionId: string; state: IcePathState };
     /**
      * An offer the window prepared ahead (microphone track added, candidates gathered) that the
      * host may send in its next outgoing INVITE instead of asking for one; null withdraws it.

@@ -4,12 +4,18 @@
 // by the far end: baresip's BYE after the reconnect ends our call. Kamailio reaches a WebSocket
 // client through the connection named in its Contact (add_contact_alias), so after a reconnect
 // the far end only reaches us once our call has told it the new one (re-INVITE from the new
-// connection; Kamailio's restart also lost every registration and connection it knew).
+// connection; Kamailio's restart also lost every registration and connection it knew). And the
+// media path cut for longer than ICE's consent lasts: ICE fails, and only an ICE restart
+// (re-INVITE with new ICE credentials) brings the audio back once the path returns.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { assertAudioArrives, waitCallState } from "../support/callProbes";
 import { PBX } from "../support/pbx";
 import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
+
+const run = promisify(execFile);
 
 describe("calls that survive the network: Kamailio restarted mid-call", function () {
   this.timeout(120000);
@@ -44,5 +50,53 @@ describe("calls that survive the network: Kamailio restarted mid-call", function
     const cleared = await waitFor("our call to end by the far end's BYE", () => phone.calls.get(id)?.state === "cleared" && phone.calls.get(id)!, 10000, 100).catch(() => undefined);
     assert.ok(cleared, `baresip's BYE after the reconnect reached us (our call is ${phone.calls.get(id)?.state})`);
     assert.equal(cleared.reason, "ended-remote");
+  });
+});
+
+describe("calls that survive the network: the media path lost for longer than ICE waits", function () {
+  this.timeout(150000);
+  let bench: PhoneBench;
+  // Every UDP packet to or from rtpengine's media ports, dropped inside the test's own network
+  // namespace (scripts/netns.sh): the call window's ICE sees its path go, while SIP (TCP) stays.
+  const RTPENGINE_PORTS = "30000:30199";
+  const CUT = [
+    ["OUTPUT", "-p", "udp", "--sport", RTPENGINE_PORTS, "-j", "DROP"],
+    ["OUTPUT", "-p", "udp", "--dport", RTPENGINE_PORTS, "-j", "DROP"],
+  ];
+  const iptables = (args: string[]) => run("iptables", args);
+
+  before(async function () {
+    this.timeout(120000);
+    if (process.env.SOFTPHONE_IN_NETNS !== "1") throw new Error("this suite cuts the media path with iptables and must run in its own network namespace: run it through scripts/netns.sh (npm test does)");
+    bench = await startPhoneBench("ice-restart", [benchAccount("alice")]);
+  });
+  after(async () => {
+    for (const rule of CUT) await iptables(["-D", ...rule]).catch(() => undefined);
+    await bench?.stop();
+  });
+
+  it("ICE fails while the path is cut (40 s, past consent expiry); once it is back, an ICE restart brings the audio back within 3 s", async () => {
+    const { phone } = bench;
+    const id = await phone.calls.dial(PBX.phone);
+    await waitCallState(phone, id, "incall");
+    await assertAudioArrives(phone, id, "alice before the cut");
+    for (const rule of CUT) await iptables(["-A", ...rule]);
+    const cutAt = Date.now();
+    await waitFor("ICE to fail (consent expired)", async () => (await phone.media.stats(id))?.iceState === "failed", 45000, 500).catch(async () => {
+      throw new Error(`ICE did not fail while cut (it says ${(await phone.media.stats(id))?.iceState})`);
+    });
+    await sleep(Math.max(0, 40000 - (Date.now() - cutAt)));
+    const before = (await phone.media.stats(id))?.packetsReceived ?? 0;
+    for (const rule of CUT) await iptables(["-D", ...rule]);
+    const restoredAt = Date.now();
+    await waitFor("audio packets to arrive again", async () => ((await phone.media.stats(id))?.packetsReceived ?? 0) > before + 20, 10000, 100).catch(async () => {
+      throw new Error(`no audio since the path came back (ICE ${(await phone.media.stats(id))?.iceState}, packets ${before} → ${(await phone.media.stats(id))?.packetsReceived})`);
+    });
+    const back = Date.now() - restoredAt;
+    console.log(`      media back ${back} ms after the path returned (cut for ${restoredAt - cutAt} ms)`);
+    assert.ok(back < 3000, `audio back within 3 s of the path returning (${back} ms)`);
+    assert.equal(phone.calls.get(id)?.state, "incall");
+    await assertAudioArrives(phone, id, "alice after the ICE restart");
+    await phone.calls.hangup(id);
   });
 });

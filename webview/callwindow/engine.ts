@@ -207,6 +207,7 @@ export function createEngine() {
         },
         // A room's receiving session plays each publisher on its own (RoomFeeds), not all at once.
         onRemoteAudio: () => !isRoomReceiver(ref.owner) && playbackOf(s.id, s.remoteAudio).play(),
+        onIce: (state) => rpc.notify("media.ice", { sessionId: ref.id, state }),
         onScreenEnded: () => {
           if (ref.owner.kind === "room") rpc.notify("room.action", { action: "screen", on: false });
         },
@@ -286,10 +287,10 @@ export function createEngine() {
 
   const VIDEO_MODES = new Set(["none", "receive", "send"]);
 
-  rpc.handle("media.getDescription", async ({ session: ref, hold, video, iceServers, iceGatheringTimeoutMs }) => {
+  rpc.handle("media.getDescription", async ({ session: ref, hold, video, iceServers, iceGatheringTimeoutMs, iceRestart }) => {
     try {
       const mode = VIDEO_MODES.has(video) ? video : "none";
-      const description = await session(ref, iceServers).getDescription(!!hold, mode, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000));
+      const description = await session(ref, iceServers).getDescription(!!hold, mode, Math.min(Math.max(Number(iceGatheringTimeoutMs) || 500, 50), 5000), iceRestart === true);
       if (description.type === "answer") receivers.get(ref.id)?.settle();
       clearWarmMicError();
       return description;

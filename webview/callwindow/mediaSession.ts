@@ -3,7 +3,7 @@
 // Offer/answer follow the peer connection's signaling state, as sip.js's browser handler does,
 // so the host only forwards SDP and says what it wants of video (VideoMode). The peer
 // connection and its streams only: playback is RemotePlayback's, tiles are Svelte's (VideoTile).
-import { isScreenShare, sendsOurMedia, type IceServer, type MediaSessionRef, type MediaStats, type Negotiated, type SdpType, type VideoMode } from "../../src/protocol/callWindow";
+import { isScreenShare, sendsOurMedia, type IcePathState, type IceServer, type MediaSessionRef, type MediaStats, type Negotiated, type SdpType, type VideoMode } from "../../src/protocol/callWindow";
 import type { SharedCapture } from "./capture";
 import { peerConfiguration, waitForIceGathering, type PreparedPeer } from "./ice";
 import { whenFirstFrame } from "./playback";
@@ -97,6 +97,8 @@ export class MediaSession {
       onView(v: SessionView): void;
       /** The user stopped sharing their screen (the browser's own "Stop sharing"). */
       onScreenEnded?(): void;
+      /** ICE lost its path or has one again (the host restarts ICE when it failed). */
+      onIce?(state: IcePathState): void;
     },
     /** A peer connection made ahead for these ICE servers (Prewarm), else one is made now. */
     prepared?: PreparedPeer,
@@ -108,6 +110,8 @@ export class MediaSession {
     this.pc.addEventListener("iceconnectionstatechange", () => {
       const s = this.pc.iceConnectionState;
       if (s === "connected" || s === "completed") this.iceConnectedAt ??= Date.now();
+      const folded: IcePathState | undefined = s === "connected" || s === "completed" ? "connected" : s === "disconnected" || s === "failed" ? s : undefined;
+      if (folded && !this.closed) this.hooks.onIce?.(folded);
     });
     this.statsTimer = setInterval(() => void this.reportStats(), 1000);
     this.unsubscribe.push(
@@ -193,7 +197,7 @@ export class MediaSession {
     return this.firstPacketAt !== undefined;
   }
 
-  async getDescription(hold: boolean, video: VideoMode, iceGatheringTimeoutMs: number): Promise<{ sdp: string; type: SdpType; negotiated?: Negotiated }> {
+  async getDescription(hold: boolean, video: VideoMode, iceGatheringTimeoutMs: number, iceRestart = false): Promise<{ sdp: string; type: SdpType; negotiated?: Negotiated }> {
     // A room subscription only receives: no microphone, no camera.
     const sends = sendsOurMedia(this.session.owner);
     // A screen share sends the screen only (our voice goes with what we publish).
@@ -213,7 +217,7 @@ export class MediaSession {
       await watchdog("setLocalDescription(answer)", this.pc.setLocalDescription(answer));
     } else {
       type = "offer";
-      await watchdog("createOffer", this.pc.createOffer()).then((offer) => watchdog("setLocalDescription(offer)", this.pc.setLocalDescription(offer)));
+      await watchdog("createOffer", this.pc.createOffer({ iceRestart })).then((offer) => watchdog("setLocalDescription(offer)", this.pc.setLocalDescription(offer)));
     }
     await waitForIceGathering(this.pc, this.hostCandidatesOnly, iceGatheringTimeoutMs);
     const sdp = this.pc.localDescription?.sdp;

@@ -1,0 +1,63 @@
+// When a call's ICE fails the call restarts it (re-INVITE with new credentials), again after
+// each failure of the restarted ICE, spaced by a minimum gap, until it connects; "disconnected"
+// alone is left to ICE; an ended call is forgotten.
+import assert from "node:assert/strict";
+import { IceRestarts } from "../../src/calls/iceRestart";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rig(gapMs = 30) {
+  const restarts: Array<{ callId: string; at: number }> = [];
+  const reports: string[] = [];
+  let fail = false;
+  const ice = new IceRestarts(
+    async (callId) => {
+      restarts.push({ callId, at: Date.now() });
+      await sleep(5); // the re-INVITE's round trip
+      if (fail) throw new Error("not in progress");
+    },
+    (callId, text) => reports.push(`${callId}: ${text}`),
+    gapMs,
+  );
+  return { ice, restarts, reports, failRestarts: () => void (fail = true) };
+}
+
+describe("ICE restarts", () => {
+  it("'failed' restarts ICE; 'disconnected' alone does not", async () => {
+    const r = rig();
+    r.ice.changed("a", "disconnected");
+    await sleep(50);
+    assert.equal(r.restarts.length, 0, "disconnected is left to ICE");
+    r.ice.changed("a", "failed");
+    await sleep(20);
+    assert.deepEqual(r.restarts.map((x) => x.callId), ["a"]);
+  });
+
+  it("a restarted ICE that fails again is restarted again, no sooner than the gap; connected stops it", async () => {
+    const r = rig(400);
+    r.ice.changed("a", "failed");
+    await sleep(50);
+    r.ice.changed("a", "failed"); // the new credentials found no path either
+    await sleep(100);
+    assert.equal(r.restarts.length, 1, "not again within the gap");
+    await sleep(500);
+    assert.equal(r.restarts.length, 2, "again once the gap is over");
+    assert.ok(r.restarts[1].at - r.restarts[0].at >= 395, `spaced by the gap (${r.restarts[1].at - r.restarts[0].at} ms)`);
+    r.ice.changed("a", "connected");
+    r.ice.changed("a", "disconnected");
+    await sleep(500);
+    assert.equal(r.restarts.length, 2, "connected again: no more restarts");
+  });
+
+  it("a call forgotten (ended) is not restarted; a restart that cannot be made is reported", async () => {
+    const r = rig(40);
+    r.ice.changed("a", "failed");
+    r.ice.forget("a");
+    await sleep(60);
+    assert.equal(r.restarts.length, 0);
+    r.failRestarts();
+    r.ice.changed("b", "failed");
+    await sleep(30);
+    assert.deepEqual(r.reports, ["b: ICE restart failed: not in progress"]);
+  });
+});
