@@ -15,6 +15,9 @@ import { MessageService } from "./messages/messageService";
 import { MessageStore } from "./messages/messageStore";
 import type { DialogueTiming } from "./rooms/dialIn/dialInDialogue";
 import { HistoryStore } from "./history/historyStore";
+import { LiveDialogStore } from "./calls/liveDialogs";
+import { LeftoverCalls } from "./calls/leftoverCalls";
+import { sendDialogBye } from "./sip/dialogBye";
 import { CallWindowServer } from "./media/callWindowServer";
 import { MediaEngine } from "./media/mediaEngine";
 import { RecordingFiles } from "./calls/recordings";
@@ -90,6 +93,10 @@ export class Softphone {
   /** Whether the presence account was registered at the last look: a new registration re-subscribes. */
   private presenceRegistered = false;
   private readonly accounts: AccountPool;
+  /** Ends the calls a killed run left up (see leftoverCalls.ts). */
+  private readonly leftovers: LeftoverCalls;
+  /** Accounts registered at the last look: a new registration sweeps for leftovers. */
+  private readonly registered = new Set<string>();
   private _settingsErrors: string[] = [];
   private _contacts: Contact[] = [];
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
@@ -117,7 +124,17 @@ export class Softphone {
       deviceStore: options.deviceStore,
       audioProcessing: options.audioProcessing,
     });
+    const liveDialogs = new LiveDialogStore(options.historyDir);
+    this.leftovers = new LeftoverCalls({
+      store: liveDialogs,
+      bye: (accountId, dialog) => {
+        const account = this.accounts.get(accountId);
+        return account ? sendDialogBye(account.ua, dialog) : Promise.reject(new Error(`no account "${accountId}"`));
+      },
+      log: options.log,
+    });
     this.calls = new CallManager({
+      liveDialogs,
       account: (id) => this.account(id),
       media: this.media,
       history: this.history,
@@ -164,6 +181,7 @@ export class Softphone {
     });
     this.dialIn.onDidChange(() => this.changed());
     this.accounts.onDidChange(() => {
+      this.sweepNewlyRegistered();
       this.followPresenceAccount();
       this.changed();
     });
@@ -245,6 +263,14 @@ export class Softphone {
   private presenceAccount(): SipAccount | undefined {
     const account = this.account();
     return account && !account.config.roomDialIn ? account : this.accounts.all().find((a) => !a.config.roomDialIn);
+  }
+
+  /** Each account that has just registered ends the calls a killed run left up at their far ends. */
+  private sweepNewlyRegistered(): void {
+    const now = new Set(this.accounts.all().filter((a) => a.state === "registered").map((a) => a.id));
+    for (const id of now) if (!this.registered.has(id)) void this.leftovers.accountRegistered(id);
+    this.registered.clear();
+    for (const id of now) this.registered.add(id);
   }
 
   /** Problems found in the settings (shown to the user and reported in getState()). */

@@ -25,6 +25,8 @@ import { Transfers, type TransferOptions, type TransferTarget } from "./transfer
 import { LocalConference } from "./conference";
 import { answerAfterHint, autoAnswerDelay } from "./autoAnswer";
 import { IceRestarts } from "./iceRestart";
+import type { LiveDialog } from "./liveDialogs";
+import { liveDialogOf } from "../sip/dialogBye";
 
 /** The media side as the call layer needs it: SDP + the window's lifecycle. */
 export interface CallMedia extends MediaPort {
@@ -66,6 +68,11 @@ export interface CallManagerOptions {
    * notification, a ring or a history entry (a flood must not bury real calls). Default 4.
    */
   maxRingingIncoming?: number;
+  /**
+   * Where established calls' dialogs are kept while they last, so that the next run can end
+   * them if this one is killed (see liveDialogs.ts, leftoverCalls.ts). Absent: not kept.
+   */
+  liveDialogs?: { remember(dialog: LiveDialog): Promise<void>; forget(callId: string): Promise<void> };
 }
 
 const DEFAULT_MAX_RINGING_INCOMING = 4;
@@ -780,6 +787,7 @@ export class CallManager {
         this.advance(call, "incall");
         const at = call.answeredAt;
         this.writeHistory(call, (h) => h.recordAnswer(call.id, at));
+        this.keepDialog(call, session);
         this.updateRinging();
         if (call.replacesCallId) this.replacementUp(call);
       } else if (s === SessionState.Terminated) {
@@ -802,6 +810,13 @@ export class CallManager {
     call.historyWritten = call.historyWritten
       .then(() => write(this.options.history))
       .catch((e) => this.options.log.error(`history: ${messageOf(e)}`));
+  }
+
+  /** An established call's dialog goes to disk (the store orders it before the call's forget). */
+  private keepDialog(call: Call, session: Session): void {
+    const store = this.options.liveDialogs;
+    const dialog = store && liveDialogOf(session, { callId: call.id, accountId: call.accountId });
+    if (dialog) store.remember(dialog).catch((e) => this.options.log.error(`live dialogs: ${messageOf(e)}`));
   }
 
   /** Resolves once everything this call has to say to history is on disk. */
@@ -832,6 +847,9 @@ export class CallManager {
       ...(call.recordingFile ? { recording: call.recordingFile } : {}),
     };
     this.writeHistory(call, (h) => h.recordEnd(call.id, end));
+    // Ended (or never established): nothing for a later run to end. A BYE of ours still in
+    // flight when the process dies leaves the dialog on disk; the next run's BYE then gets 481.
+    if (call.answeredAt !== undefined) this.options.liveDialogs?.forget(call.id).catch((e) => this.options.log.error(`live dialogs: ${messageOf(e)}`));
     const linger = setTimeout(() => {
       this.calls.delete(call.id);
       this._onDidChange.fire();

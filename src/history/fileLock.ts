@@ -187,8 +187,21 @@ async function readOwner(dir: string): Promise<LockOwner | undefined> {
   }
 }
 
+/** A process as a lock owner names it (also used to judge other files a process leaves behind). */
+export type ProcessIdentity = Omit<LockOwner, "token">;
+
+/** This process, as other processes will judge it (see processIsGone). */
+export function thisProcess(): Promise<ProcessIdentity> {
+  return whoAmI();
+}
+
+/** True only when we can tell for sure that the process `owner` names no longer runs. */
+export function processIsGone(owner: ProcessIdentity): Promise<boolean> {
+  return holderIsGone(owner);
+}
+
 /** True only when we can tell for sure that the lock's holder no longer runs. */
-async function holderIsGone(owner: LockOwner): Promise<boolean> {
+async function holderIsGone(owner: ProcessIdentity): Promise<boolean> {
   const me = await whoAmI();
   if (owner.host !== me.host) return false; // a shared file system: another machine's pids mean nothing here
   if (owner.boot !== undefined && me.boot !== undefined && owner.boot !== me.boot) return true; // rebooted since
