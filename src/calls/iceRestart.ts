@@ -1,15 +1,24 @@
 // ICE restart (RFC 8445 9, by re-INVITE with new ICE credentials): when a call's ICE in the call
-// window fails — its path gone past consent expiry, e.g. a network change or an outage longer
-// than 30 s — the call offers new ICE credentials, and again each time a restarted ICE fails
-// (at most once every `minGapMs`), until ICE is connected again. "disconnected" alone is left to
-// ICE itself: it recovers by itself when packets return before consent expires. No vscode import.
+// window loses its path — "disconnected" for longer than a short grace (it often comes back by
+// itself within a second or two), or "failed" — the call offers new ICE credentials, and again
+// each time the restarted ICE loses its path (at most once every `minGapMs`), until ICE is
+// connected again. A network change or an outage longer than consent's 30 s needs this: ICE
+// alone never leaves "failed". No vscode import.
 import type { IcePathState } from "../protocol/callWindow";
 
 interface Trouble {
-  failed: boolean;
+  /** The path is lost now (disconnected or failed), as last reported. */
+  lost: boolean;
   restarting: boolean;
   lastAt: number;
   timer?: ReturnType<typeof setTimeout>;
+}
+
+export interface IceRestartTiming {
+  /** At most one restart per this long. */
+  minGapMs: number;
+  /** How long "disconnected" may last before a restart ("failed" restarts at once). */
+  disconnectedGraceMs: number;
 }
 
 export class IceRestarts {
@@ -19,16 +28,21 @@ export class IceRestarts {
     /** Send the call's re-INVITE with new ICE credentials; rejects when it could not be done. */
     private readonly restart: (callId: string) => Promise<void>,
     private readonly report: (callId: string, text: string) => void,
-    private readonly minGapMs = 2000,
+    private readonly timing: IceRestartTiming = { minGapMs: 2000, disconnectedGraceMs: 2500 },
   ) {}
 
   /** The call window's ICE for the call changed. */
   changed(callId: string, state: IcePathState): void {
-    const t = this.calls.get(callId) ?? { failed: false, restarting: false, lastAt: 0 };
+    const t = this.calls.get(callId) ?? { lost: false, restarting: false, lastAt: 0 };
     this.calls.set(callId, t);
-    t.failed = state === "failed";
-    if (state === "connected") return this.settle(callId, t);
-    if (t.failed) this.schedule(callId, t);
+    t.lost = state !== "connected";
+    if (!t.lost) return this.settle(callId, t);
+    // "failed" replaces a pending "disconnected" wait: no grace left.
+    if (state === "failed" && t.timer) {
+      clearTimeout(t.timer);
+      t.timer = undefined;
+    }
+    this.schedule(callId, t, state === "failed" ? 0 : this.timing.disconnectedGraceMs);
   }
 
   /** The call ended: nothing more to restart. */
@@ -42,12 +56,12 @@ export class IceRestarts {
   private settle(callId: string, t: Trouble): void {
     if (t.timer) clearTimeout(t.timer);
     t.timer = undefined;
-    if (!t.restarting && Date.now() - t.lastAt >= this.minGapMs) this.calls.delete(callId);
+    if (!t.restarting && Date.now() - t.lastAt >= this.timing.minGapMs) this.calls.delete(callId);
   }
 
-  private schedule(callId: string, t: Trouble): void {
+  private schedule(callId: string, t: Trouble, graceMs: number): void {
     if (t.restarting || t.timer) return;
-    const wait = Math.max(0, t.lastAt + this.minGapMs - Date.now());
+    const wait = Math.max(graceMs, t.lastAt + this.timing.minGapMs - Date.now());
     t.timer = setTimeout(() => {
       t.timer = undefined;
       void this.run(callId, t);
@@ -56,11 +70,11 @@ export class IceRestarts {
   }
 
   private async run(callId: string, t: Trouble): Promise<void> {
-    if (this.calls.get(callId) !== t || !t.failed) return;
+    if (this.calls.get(callId) !== t || !t.lost) return;
     t.restarting = true;
     t.lastAt = Date.now();
-    // The new credentials start ICE over ("checking"): only a new "failed" restarts it again.
-    t.failed = false;
+    // The new credentials start ICE over ("checking"): only a new loss restarts it again.
+    t.lost = false;
     try {
       await this.restart(callId);
     } catch (err) {
@@ -68,8 +82,8 @@ export class IceRestarts {
     } finally {
       t.restarting = false;
     }
-    // Failed again meanwhile (the new credentials found no path either): once more, after the
+    // Lost again meanwhile (the new credentials found no path either): once more, after the
     // gap. Otherwise the record stays (with when we last restarted) until ICE connects.
-    if (this.calls.get(callId) === t && t.failed) this.schedule(callId, t);
+    if (this.calls.get(callId) === t && t.lost) this.schedule(callId, t, 0);
   }
 }

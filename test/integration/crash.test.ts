@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { LIVE_DIALOGS_DIR } from "../../src/calls/liveDialogs";
 import type { HistoryEntry } from "../../src/protocol/model";
 import { launchBrowser } from "../support/browser";
-import { PBX, startPbx, type Pbx } from "../support/pbx";
+import { baresipCallCount, PBX, startPbx, type Pbx } from "../support/pbx";
 import { REPO } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
 
@@ -80,8 +80,7 @@ const liveDialogFiles = (historyDir: string): string[] => {
 };
 
 const baresipCalls = async (pbx: Pbx) => (await pbx.baresip("listcalls").catch(() => "")).trim();
-/** baresip 1.0 answers "--- Active calls (N) ---" and a line per call; an unreadable answer counts as a call. */
-const baresipHasCall = async (pbx: Pbx) => Number(/Active calls \((\d+)\)/.exec(await baresipCalls(pbx))?.[1] ?? 1) > 0;
+const baresipHasCall = async (pbx: Pbx) => (await baresipCallCount(pbx)) > 0;
 
 describe("kill -9 of the extension host mid-call", function () {
   this.timeout(150000);

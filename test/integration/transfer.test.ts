@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { CallView } from "../../src/protocol/model";
 import { assertAudioArrives, nextIncoming as nextIncomingAt } from "../support/callProbes";
-import { PBX, wavStats } from "../support/pbx";
+import { baresipCallCount, PBX, wavStats } from "../support/pbx";
 import { benchAccount, startPhoneBench, type PhoneBench } from "../support/phoneBench";
 import { sleep, waitFor } from "../support/wait";
 
@@ -26,7 +26,7 @@ describe("transfer (REFER, NOTIFY sipfrag, Replaces) with three parties on the r
   afterEach(async () => {
     for (const c of bench.phone.calls.views()) if (c.state !== "cleared") await bench.phone.calls.hangup(c.id).catch(() => undefined);
     await waitFor("every call to clear", () => bench.phone.calls.views().every((c) => c.state === "cleared"), 10000);
-    await waitFor("baresip to have no call", async () => !/\bcall\b.*(ESTABLISHED|EARLY|INCOMING|OUTGOING)/i.test(await bench.pbx.baresip("listcalls").catch(() => "")), 10000, 200);
+    await waitFor("baresip to have no call", async () => (await baresipCallCount(bench.pbx)) === 0, 10000, 200);
   });
 
   const phone = () => bench.phone;

@@ -338,3 +338,14 @@ export function wavStats(file: string, options: { fromSeconds?: number } = {}): 
     zeroCrossingHz: seconds > 0 ? crossings / 2 / seconds : 0,
   };
 }
+
+/**
+ * How many calls baresip has: baresip 1.0 answers `listcalls` with "--- Active calls (N) ---" and
+ * a line per call. An answer that cannot be read counts as one call (a wait for "no call" must
+ * not pass on a broken answer).
+ */
+export async function baresipCallCount(pbx: Pick<Pbx, "baresip">): Promise<number> {
+  const answer = await pbx.baresip("listcalls").catch(() => "");
+  const n = /Active calls \((\d+)\)/.exec(answer)?.[1];
+  return n === undefined ? 1 : Number(n);
+}

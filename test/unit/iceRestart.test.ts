@@ -1,12 +1,12 @@
-// When a call's ICE fails the call restarts it (re-INVITE with new credentials), again after
-// each failure of the restarted ICE, spaced by a minimum gap, until it connects; "disconnected"
-// alone is left to ICE; an ended call is forgotten.
+// When a call's ICE fails — or stays disconnected past a grace — the call restarts it (re-INVITE
+// with new credentials), again after each loss of the restarted ICE, spaced by a minimum gap,
+// until it connects; an ended call is forgotten.
 import assert from "node:assert/strict";
 import { IceRestarts } from "../../src/calls/iceRestart";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function rig(gapMs = 30) {
+function rig(gapMs = 30, graceMs = 100) {
   const restarts: Array<{ callId: string; at: number }> = [];
   const reports: string[] = [];
   let fail = false;
@@ -17,20 +17,27 @@ function rig(gapMs = 30) {
       if (fail) throw new Error("not in progress");
     },
     (callId, text) => reports.push(`${callId}: ${text}`),
-    gapMs,
+    { minGapMs: gapMs, disconnectedGraceMs: graceMs },
   );
   return { ice, restarts, reports, failRestarts: () => void (fail = true) };
 }
 
 describe("ICE restarts", () => {
-  it("'failed' restarts ICE; 'disconnected' alone does not", async () => {
-    const r = rig();
+  it("'failed' restarts ICE at once; 'disconnected' only after its grace, and not if it reconnects within it", async () => {
+    const r = rig(30, 150);
     r.ice.changed("a", "disconnected");
     await sleep(50);
-    assert.equal(r.restarts.length, 0, "disconnected is left to ICE");
-    r.ice.changed("a", "failed");
+    r.ice.changed("a", "connected"); // came back by itself
+    await sleep(200);
+    assert.equal(r.restarts.length, 0, "a short disconnection is left to ICE");
+    r.ice.changed("a", "disconnected");
+    await sleep(60);
+    assert.equal(r.restarts.length, 0, "not within the grace");
+    await sleep(200);
+    assert.equal(r.restarts.length, 1, "disconnected past the grace: restarted");
+    r.ice.changed("b", "failed");
     await sleep(20);
-    assert.deepEqual(r.restarts.map((x) => x.callId), ["a"]);
+    assert.deepEqual(r.restarts.map((x) => x.callId), ["a", "b"], "failed: at once");
   });
 
   it("a restarted ICE that fails again is restarted again, no sooner than the gap; connected stops it", async () => {
@@ -43,8 +50,8 @@ describe("ICE restarts", () => {
     await sleep(500);
     assert.equal(r.restarts.length, 2, "again once the gap is over");
     assert.ok(r.restarts[1].at - r.restarts[0].at >= 395, `spaced by the gap (${r.restarts[1].at - r.restarts[0].at} ms)`);
-    r.ice.changed("a", "connected");
-    r.ice.changed("a", "disconnected");
+    r.ice.changed("a", "failed"); // lost again...
+    r.ice.changed("a", "connected"); // ...and back before the gap was over
     await sleep(500);
     assert.equal(r.restarts.length, 2, "connected again: no more restarts");
   });

@@ -74,6 +74,8 @@ export class MediaSession {
   private firstPacketAt: number | undefined;
   private firstFrameAt: number | undefined;
   private iceConnectedAt: number | undefined;
+  /** The path's state last told to the host (see reportPath). */
+  private pathState: IcePathState | undefined;
   /** The periodic report's counters, for per-second bitrates and loss (see summarizeStats). */
   private snapshot: StatsSnapshot | undefined;
   private readonly unsubscribe: Array<() => void> = [];
@@ -110,14 +112,26 @@ export class MediaSession {
     this.pc.addEventListener("iceconnectionstatechange", () => {
       const s = this.pc.iceConnectionState;
       if (s === "connected" || s === "completed") this.iceConnectedAt ??= Date.now();
-      const folded: IcePathState | undefined = s === "connected" || s === "completed" ? "connected" : s === "disconnected" || s === "failed" ? s : undefined;
-      if (folded && !this.closed) this.hooks.onIce?.(folded);
+      this.reportPath();
     });
+    // Chromium leaves iceConnectionState at "disconnected" when consent expires (or a restarted
+    // ICE finds no path): only connectionState says "failed".
+    this.pc.addEventListener("connectionstatechange", () => this.reportPath());
     this.statsTimer = setInterval(() => void this.reportStats(), 1000);
     this.unsubscribe.push(
       devices.microphone.onSwitch(() => this.swapMicrophone()),
       devices.camera.onSwitch(() => this.swapCamera()),
     );
+  }
+
+  /** The path's state, told to the host when it changes (it restarts ICE when the path is lost). */
+  private reportPath(): void {
+    const ice = this.pc.iceConnectionState;
+    const state: IcePathState | undefined =
+      this.pc.connectionState === "failed" || ice === "failed" ? "failed" : ice === "disconnected" ? "disconnected" : ice === "connected" || ice === "completed" ? "connected" : undefined;
+    if (!state || state === this.pathState || this.closed) return;
+    this.pathState = state;
+    this.hooks.onIce?.(state);
   }
 
   /** The microphone moved to another device: send a clone of the new capture instead (no renegotiation). */
