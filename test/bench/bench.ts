@@ -265,30 +265,22 @@ async function main(): Promise<number> {
         await plainPage?.close().catch(() => undefined);
       }
     };
+    /** One section run alone (BENCH_ONLY): its figures, and 1 when one could not be measured. */
+    const alone = (name: string, r: { lines: string[]; missing: string[] }): number => {
+      console.log(`\nSoftphone benchmark — ${name} section only (BENCH_ONLY=${name})`);
+      for (const l of r.lines) console.log(l);
+      console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
+      if (r.missing.length) console.log(`NOT MEASURED: ${r.missing.join("; ")}`);
+      return r.missing.length ? 1 : 0;
+    };
     if (onlySoak) {
       await sp.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
       await waitFor("alice registered", () => sp.getState().accounts[0]?.state === "registered");
-      const r = await soak("alice");
-      console.log(`\nSoftphone benchmark — soak section only (BENCH_ONLY=soak)`);
-      for (const l of r.lines) console.log(l);
-      console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
-      if (r.missing.length) {
-        console.log(`NOT MEASURED: ${r.missing.join("; ")}`);
-        return 1;
-      }
-      return 0;
+      return alone("soak", await soak("alice"));
     }
     if (onlyRooms) {
       await sp.start([]);
-      const r = await rooms();
-      console.log(`\nSoftphone benchmark — rooms section only (BENCH_ONLY=rooms)`);
-      for (const l of r.lines) console.log(l);
-      console.log(`(goals are informational; the exit code is non-zero only when a figure could not be measured)`);
-      if (r.missing.length) {
-        console.log(`NOT MEASURED: ${r.missing.join("; ")}`);
-        return 1;
-      }
-      return 0;
+      return alone("rooms", await rooms());
     }
     await sp.start([{ id: "alice", label: "alice", server: PBX.ws, uri: `sip:alice@${PBX.domain}`, register: true }]);
     await waitFor("alice registered", () => sp.getState().accounts[0]?.state === "registered");

@@ -7,6 +7,7 @@
 // (esbuild bundles it with fileLock.ts; the bundle is copied away so a rebuild can't remove it).
 import assert from "node:assert/strict";
 import { fork, type ChildProcess } from "node:child_process";
+import { exited, nextMessage } from "../support/workers";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import * as os from "node:os";
@@ -54,34 +55,6 @@ async function runWorker(role: string, config: WorkerConfig): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function nextMessage(child: ChildProcess, type: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { type: string; message?: string }) => {
-      if (m.type === type) {
-        cleanup();
-        resolve();
-      } else if (m.type === "error") {
-        cleanup();
-        reject(new Error(`worker failed: ${m.message}`));
-      }
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`worker exited (${code}) before "${type}"`));
-    };
-    const cleanup = () => {
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-    };
-    child.on("message", onMessage);
-    child.on("exit", onExit);
-  });
-}
-
-function exited(child: ChildProcess): Promise<unknown> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", resolve));
-}
 
 /** Resolves with how long `p` took, or rejects once `limitMs` has passed without it settling. */
 async function within<T>(limitMs: number, what: string, p: Promise<T>): Promise<number> {

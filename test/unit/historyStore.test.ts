@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { fork, type ChildProcess } from "node:child_process";
+import { exited, nextMessage } from "../support/workers";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import * as os from "node:os";
@@ -60,34 +61,6 @@ function startWorker(script: string, role: string, config: WorkerConfig): ChildP
     env: { ...process.env, [WORKER_ROLE]: role, [WORKER_CONFIG]: JSON.stringify(config) },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-}
-
-function nextMessage(child: ChildProcess, type: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: { type: string; message?: string }) => {
-      if (m.type === type) {
-        cleanup();
-        resolve();
-      } else if (m.type === "error") {
-        cleanup();
-        reject(new Error(`worker failed: ${m.message}`));
-      }
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`worker exited (${code}) before "${type}"`));
-    };
-    const cleanup = () => {
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-    };
-    child.on("message", onMessage);
-    child.on("exit", onExit);
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
 function call(id: string, startedAt: number, direction: CallDirection = "outgoing", uri = `sip:${id}@example.com`) {
