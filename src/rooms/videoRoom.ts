@@ -53,6 +53,16 @@ export class RoomMember extends JoinedMember {
     }
   }
 
+  /**
+   * Ask our camera (or screen) for a keyframe, through Janus. A recording of a simulcast
+   * publisher starts only with a keyframe of the layer it records, and Chromium sends keyframes
+   * only when asked: without one the file may stay empty for as long as nobody asks.
+   */
+  async requestKeyframe(): Promise<void> {
+    if (!this.mids) return; // not publishing
+    await this.janus.message(this.handle, { request: "configure", keyframe: true }).catch((err) => Promise.reject(roomError(err, this.room)));
+  }
+
   protected receive(event: JanusEvent): void {
     const data = event.plugindata?.data;
     if (!data) return;
