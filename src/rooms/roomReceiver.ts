@@ -97,6 +97,17 @@ export class RoomReceiver {
     });
   }
 
+  /**
+   * A publisher left the room: Janus drops its streams with an offer of its own, which may come
+   * later (after one still unanswered); meanwhile it is not received any more.
+   */
+  forget(feed: number): void {
+    if (!this.has(feed)) return;
+    this.streams = this.streams.filter((s) => s.feed !== feed);
+    for (const w of [...this.waiters]) w();
+    this.onChange();
+  }
+
   /** Stop receiving these publishers; resolves once an answered offer no longer carries them. */
   async remove(feeds: number[]): Promise<void> {
     const present = feeds.filter((f) => this.has(f));

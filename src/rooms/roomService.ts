@@ -260,7 +260,9 @@ export class RoomService {
       } else if (e.kind === "left") {
         current.declined.delete(e.id);
         current.layers.delete(e.id);
-        void this.unsubscribe(current, e.id);
+        // Gone from the room: not received any more, whenever Janus's offer without them comes.
+        current.receiver?.forget(e.id);
+        this.options.media.close(roomSessionId(current.room, e.id));
       } else if (e.kind === "talking" && e.id === current.member.id) current.talking = e.talking;
       else if (e.kind === "kicked" || e.kind === "closed") {
         this._onNotice.fire(e.kind === "kicked" ? `You were removed from "${current.subject}".` : `The room "${current.subject}" was closed.`);

@@ -99,6 +99,15 @@ describe("RoomReceiver (one peer connection for every feed)", () => {
     assert.deepEqual(r.answered.at(-1), { offer: "offer-2", feeds: [1] }, "the inactive m-lines carry nobody");
   });
 
+  it("a publisher who left is not received from then on, before Janus's offer without them (forget)", async () => {
+    const r = rig((body) => (body.request === "join" ? r.offer([1, 2], "offer-1") : { data: {} }));
+    const receiver = await r.open([1, 2]);
+    receiver.forget(2);
+    assert.deepEqual([...receiver.feeds()], [1]);
+    await receiver.remove([2]); // nothing left to ask Janus
+    assert.equal(r.requests.filter((q) => q.request === "unsubscribe").length, 0);
+  });
+
   it("a join naming a publisher who already left: joins with the ones there", async () => {
     const r = rig((body) => {
       const feeds = ((body.streams as Array<{ feed: number }>) ?? []).map((s) => s.feed);

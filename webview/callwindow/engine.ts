@@ -139,6 +139,7 @@ export function createEngine() {
 
   /** One session's media gone: its peer connection, its track clones, its meter and tiles. */
   function closeSession(sessionId: string): void {
+    for (const feeds of receivers.values()) feeds.dropById(sessionId); // one publisher of a room's receiving session
     pipes.delete(sessionId);
     receivers.get(sessionId)?.dispose();
     receivers.delete(sessionId);

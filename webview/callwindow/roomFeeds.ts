@@ -143,6 +143,11 @@ export class RoomFeeds {
     return [...this.feeds.keys()];
   }
 
+  /** One publisher's tile and player go (they left the room; the host says so by their feed id). */
+  dropById(id: string): void {
+    for (const [member, f] of this.feeds) if (f.ref.id === id) this.drop(member);
+  }
+
   /** Every publisher's tile and player go (the session closes). */
   dispose(): void {
     for (const feed of [...this.feeds.keys()]) this.drop(feed);
