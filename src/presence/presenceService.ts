@@ -3,7 +3,7 @@
 // — and publish our own state with PUBLISH (PIDF). Through the account that places calls (the
 // first one, or the one named). Everything is set up again after the account registers anew
 // (a reconnect loses the server's subscriptions along with the flow). No vscode import.
-import { Publisher, Subscriber, SubscriptionState, UserAgent } from "sip.js";
+import { Publisher, PublisherState, Subscriber, SubscriptionState, UserAgent } from "sip.js";
 import { guardRefresh } from "./publisherRefresh";
 import type { SipAccount } from "../sip/sipAccount";
 import { parseDialString } from "../calls/dialString";
@@ -184,8 +184,13 @@ export class PresenceService {
     this.boundTo = undefined;
     for (const w of [...this.watches.values()]) this.stopWatch(w);
     this._onDidChange.fire();
-    // Unpublished on dispose (sip.js: unpublishOnClose), so watchers see us go.
-    if (publisher) await publisher.dispose().catch(() => undefined);
+    // Unpublished on dispose (sip.js: unpublishOnClose), so watchers see us go. sip.js only
+    // un-PUBLISHes a publication it knows is up: one whose PUBLISH is still under way (just
+    // after a reconnect) is given a moment to land, or the server keeps us "available".
+    if (publisher) {
+      if (publisher.state === PublisherState.Initial) await publishedOrTimeout(publisher, 1500);
+      await publisher.dispose().catch(() => undefined);
+    }
   }
 
   private async publish(): Promise<void> {
@@ -214,4 +219,18 @@ export class PresenceService {
       this.options.log.warn(`presence: could not publish our state: ${messageOf(err)}`);
     }
   }
+}
+
+/** Resolves once the publisher left its initial state (its PUBLISH answered), or after `ms`. */
+function publishedOrTimeout(publisher: Publisher, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    const listener = (state: PublisherState) => state !== PublisherState.Initial && done();
+    function done(): void {
+      clearTimeout(timer);
+      publisher.stateChange.removeListener(listener);
+      resolve();
+    }
+    publisher.stateChange.addListener(listener);
+  });
 }
