@@ -10,6 +10,12 @@ import { openCallWindow } from "./media/openCallWindow";
 import type { CallAction } from "./protocol/callActions";
 import type { SoftphoneState } from "./protocol/model";
 import { Softphone } from "./softphone";
+import type { Phone, PhoneAlerts } from "./phone/phone";
+import { OwnerLock, type OwnerRecord } from "./phone/ownerLock";
+import { PhoneHost } from "./phone/phoneHost";
+import { PhoneSeat, type Seated } from "./phone/phoneSeat";
+import type { RemotePhone } from "./phone/remotePhone";
+import { messageOf } from "./util/text";
 import { guardWith, registerCommands } from "./ui/commands";
 import { registerRoomCommands } from "./ui/roomCommands";
 import { registerMessageCommands } from "./ui/messageCommands";
@@ -19,7 +25,7 @@ import { RoomSecrets, RoomsServerSecrets } from "./rooms/roomSecrets";
 import { watchAway } from "./ui/awayWatcher";
 import { confirmTransfer } from "./ui/confirmTransfer";
 import { showIncomingCall } from "./ui/incomingCall";
-import { SidebarViewProvider, SIDEBAR_VIEW_ID } from "./ui/sidebarView";
+import { SidebarViewProvider, SIDEBAR_VIEW_ID, type SidebarHandlers } from "./ui/sidebarView";
 import { StatusBar } from "./ui/statusBar";
 import type { Logger } from "./util/logger";
 import { sidebarNoteHandlers } from "./ui/sidebarController";
@@ -50,9 +56,11 @@ export interface SoftphoneApi {
   ready: Promise<void>;
   /** Start-up costs, for `npm run bench`: activate() itself and activation → accounts started. */
   diagnostics(): { activationMs: number; readyMs?: number };
+  /** Whether this window owns the phone ("owner") or shows another window's ("window"); undefined while starting. */
+  role(): "owner" | "window" | undefined;
 }
 
-let phone: Softphone | undefined;
+let seat: PhoneSeat | undefined;
 
 export function activate(context: vscode.ExtensionContext): SoftphoneApi {
   const activationStart = performance.now();
@@ -75,157 +83,218 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
     error: safely((m) => channel.error(m)),
   };
   const passwords = new PasswordStore(context.secrets);
-  const webviewDir = vscode.Uri.joinPath(context.extensionUri, "dist", "webview").fsPath;
   const roomsServerSecrets = new RoomsServerSecrets(context.secrets);
-  const softphone: Softphone = new Softphone({
-    log,
-    historyDir: context.globalStorageUri.fsPath,
-    webviewDir,
-    mediaDir: vscode.Uri.joinPath(context.extensionUri, "media").fsPath,
-    password: (id) => passwords.get(id),
-    openWindow: (url): Promise<void> => openCallWindow(url, readCallWindowMode(), softphone.server, log),
-    settings: readSettings,
-    callWindowPort: readCallWindowPort(),
-    // Device choices belong to this machine's user, not to a workspace: globalState.
-    deviceStore: {
-      load: () => context.globalState.get<DeviceChoices>(DEVICE_CHOICES_KEY),
-      save: async (choices) => context.globalState.update(DEVICE_CHOICES_KEY, choices),
-    },
-    audioProcessing: readAudioProcessing,
-    confirmTransfer,
-    roomsCredentials: (server) => roomsServerSecrets.get(server),
-  });
-  phone = softphone;
-
+  const roomSecrets = new RoomSecrets(context.secrets);
+  const guarded = guardWith(log);
   const statusBar = new StatusBar();
   const roomStatus = new RoomStatusItem();
+  const onState = new vscode.EventEmitter<SoftphoneState>();
+  const onMessage = new vscode.EventEmitter<MessageView>();
+
+  // One phone per machine: the window that owns it runs it, every other window links to it (src/phone).
+  const lock = new OwnerLock(context.globalStorageUri.fsPath);
+  const phoneNow = (): Phone => {
+    const p = seat?.current?.phone;
+    if (!p) throw new Error("the softphone is still starting (or handing over between windows): try again in a moment");
+    return p;
+  };
+  const sidebarHandlers = (phone: Phone): SidebarHandlers => ({
+    state: () => buildSidebarState(phone),
+    refresh: () => sidebarPublisher?.refresh(),
+    dial: (target, accountId, video) => phone.dial(target, { accountId, video }),
+    sendRoomMessage: (text, to) => phone.rooms.sendMessage(text, { to }).then(() => undefined),
+    listRooms: (kind, page) => phone.rooms.listPage({ kind, page }),
+    conversation: (accountId, peer) => phone.messages.conversation(accountId, peer),
+    sendMessage: (accountId, peer, text) => phone.messages.send(peer, text, accountId).then(() => undefined),
+    notes: sidebarNoteHandlers(phone, (msg) => sidebar.toast("error", msg)),
+  });
+  let sidebarPublisher: SidebarPublisher | undefined;
+  /** Stands in for the phone until this window has its seat: anything asked of it says so. */
+  const notYet = new Proxy({} as Phone, { get: (_target, key) => Reflect.get(phoneNow(), key) });
   const sidebar: SidebarViewProvider = new SidebarViewProvider(context.extensionUri, {
-    state: () => buildSidebarState(softphone),
-    refresh: () => sidebarPublisher.refresh(),
-    dial: (target, accountId, video) => softphone.dial(target, { accountId, video }),
-    sendRoomMessage: (text, to) => softphone.rooms.sendMessage(text, { to }).then(() => undefined),
-    listRooms: (kind, page) => softphone.rooms.listPage({ kind, page }),
-    conversation: (accountId, peer) => softphone.messages.conversation(accountId, peer),
-    sendMessage: (accountId, peer, text) => softphone.messages.send(peer, text, accountId).then(() => undefined),
-    notes: sidebarNoteHandlers(softphone, (msg) => sidebar.toast("error", msg)),
+    ...sidebarHandlers(notYet),
+    state: async () => buildSidebarState(phoneNow()),
   });
 
-  const sidebarPublisher = new SidebarPublisher(softphone, sidebar);
-
-  const askedForPassword = new Set<string>();
-  const render = () => {
-    const accounts = softphone.accountViews();
-    statusBar.update(accounts, softphone.callViews(), { doNotDisturb: readSettings().doNotDisturb });
-    // An account without a password cannot work: ask once per account and session.
-    for (const a of accounts) {
-      if (a.reason?.kind !== "config" || askedForPassword.has(a.id)) continue;
-      askedForPassword.add(a.id);
-      void vscode.window.showWarningMessage(`Softphone: ${a.reason.message}`, "Set Password").then((pick) => {
-        if (pick) void vscode.commands.executeCommand("softphone.setPassword", a.id);
-      });
-    }
-  };
-  /** Read the accounts from `softphone.*`, recording and showing what is wrong (naming the field). */
-  const readAccountSettings = () => {
-    const { accounts, errors } = readAccounts();
-    const contacts = readContacts();
-    softphone.setContacts(contacts.contacts);
-    softphone.setSettingsErrors([...errors, ...contacts.errors]);
-    reportSettingsErrors([...errors, ...contacts.errors]);
-    return accounts;
-  };
-  const onState = new vscode.EventEmitter<SoftphoneState>();
-  context.subscriptions.push(
-    channel,
-    statusBar,
-    sidebar,
-    sidebarPublisher,
-    onState,
-    vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
-    toDisposable(softphone.onDidChangeState((s) => {
-      render();
-      onState.fire(s);
-    })),
-    toDisposable(softphone.onIncomingCall((call) => {
-      const account = softphone.account(call.accountId);
-      void showIncomingCall(call, account?.config.label ?? call.accountId, {
-        act: (action) => softphone.act(action),
-        isRinging: (id) => softphone.callViews().find((c) => c.id === id)?.state === "ringing",
-      });
-    })),
-    toDisposable(softphone.onMediaError(({ message }) => void vscode.window.showErrorMessage(`Softphone call window: ${message}`))),
-    toDisposable(
-      softphone.onDeviceFallback(({ kind, wanted, using }) => {
-        void vscode.window
-          .showWarningMessage(`Softphone: the ${DEVICE_KIND_NAMES[kind].toLowerCase()} "${wanted}" is not available; using ${using}.`, "Select Devices")
-          .then((pick) => pick && vscode.commands.executeCommand("softphone.selectDevices"));
-      }),
-    ),
-    passwords.onDidChange((id) => void softphone.restartAccount(id)),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.audio`)) softphone.applyAudioSettings();
-      if (e.affectsConfiguration(`${SECTION}.doNotDisturb`)) {
-        render();
-        softphone.updateOwnPresence();
+  /** What every window shows and runs, whichever window owns the phone. */
+  const windowUi = (phone: Phone, alerts: PhoneAlerts, owner: boolean): vscode.Disposable[] => {
+    const askedForPassword = new Set<string>();
+    const render = () => {
+      const accounts = phone.accountViews();
+      statusBar.update(accounts, phone.callViews(), { doNotDisturb: readSettings().doNotDisturb, linked: !owner });
+      // An account without a password cannot work: the owner asks once per account and session.
+      if (!owner) return;
+      for (const a of accounts) {
+        if (a.reason?.kind !== "config" || askedForPassword.has(a.id)) continue;
+        askedForPassword.add(a.id);
+        void vscode.window.showWarningMessage(`Softphone: ${a.reason.message}`, "Set Password").then((pick) => {
+          if (pick) void vscode.commands.executeCommand("softphone.setPassword", a.id);
+        });
       }
-      if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
-    }),
-    ...registerCommands({ softphone, passwords, log }),
-    ...registerRoomCommands({ softphone, secrets: new RoomSecrets(context.secrets), serverSecrets: roomsServerSecrets, server: () => readSettings().roomsServer, guarded: guardWith(log) }),
-    softphone.rooms.onNotice((text) => void vscode.window.showWarningMessage(`Softphone: ${text}`)),
-    watchAway((away) => softphone.setAway(away)),
-    roomStatus,
-    softphone.rooms.onDidChange(() => roomStatus.update(softphone.rooms.view())),
-    ...registerMessageCommands({ softphone, guarded: guardWith(log), sidebarVisible: () => sidebar.visible, showUnread: (n) => sidebar.showUnread(n) }),
-  );
-  render();
-
-  // Start after activation returns: opening sockets must never delay VS Code's start-up.
-  const ready = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(async () => {
-    await softphone.start(readAccountSettings());
+    };
+    sidebarPublisher = new SidebarPublisher(phone, sidebar);
+    sidebar.use(sidebarHandlers(phone));
+    roomStatus.update(phone.rooms.view());
     render();
+    onState.fire(phone.getState());
+    return [
+      sidebarPublisher,
+      toDisposable(phone.onDidChangeState((s) => {
+        render();
+        onState.fire(s);
+      })),
+      toDisposable(phone.messages.onDidReceive((m) => onMessage.fire(m))),
+      toDisposable(alerts.onIncomingCall(({ call, accountLabel }) => {
+        void showIncomingCall(call, accountLabel, {
+          act: (action) => phone.act(action),
+          isRinging: (id) => phone.callViews().find((c) => c.id === id)?.state === "ringing",
+        });
+      })),
+      toDisposable(alerts.onMediaError(({ message }) => void vscode.window.showErrorMessage(`Softphone call window: ${message}`))),
+      toDisposable(
+        alerts.onDeviceFallback(({ kind, wanted, using }) => {
+          void vscode.window
+            .showWarningMessage(`Softphone: the ${DEVICE_KIND_NAMES[kind].toLowerCase()} "${wanted}" is not available; using ${using}.`, "Select Devices")
+            .then((pick) => pick && vscode.commands.executeCommand("softphone.selectDevices"));
+        }),
+      ),
+      toDisposable(alerts.onRoomNotice((text) => void vscode.window.showWarningMessage(`Softphone: ${text}`))),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.doNotDisturb`) && render()),
+      ...registerCommands({ softphone: phone, passwords, log }),
+      ...registerRoomCommands({ softphone: phone, secrets: roomSecrets, serverSecrets: roomsServerSecrets, server: () => readSettings().roomsServer, guarded }),
+      toDisposable(phone.rooms.onDidChange(() => roomStatus.update(phone.rooms.view()))),
+      ...registerMessageCommands({ softphone: phone, alerts, guarded, sidebarVisible: () => sidebar.visible, showUnread: (n) => sidebar.showUnread(n) }),
+    ];
+  };
+
+  /** This window owns the phone: accounts, SIP, the call window and history run here. */
+  const becomeOwner = async (record: OwnerRecord): Promise<Seated> => {
+    const webviewDir = vscode.Uri.joinPath(context.extensionUri, "dist", "webview").fsPath;
+    const softphone: Softphone = new Softphone({
+      log,
+      historyDir: context.globalStorageUri.fsPath,
+      webviewDir,
+      mediaDir: vscode.Uri.joinPath(context.extensionUri, "media").fsPath,
+      password: (id) => passwords.get(id),
+      openWindow: (url): Promise<void> => openCallWindow(url, readCallWindowMode(), softphone.server, log),
+      settings: readSettings,
+      callWindowPort: readCallWindowPort(),
+      // Device choices belong to this machine's user, not to a workspace: globalState.
+      deviceStore: {
+        load: () => context.globalState.get<DeviceChoices>(DEVICE_CHOICES_KEY),
+        save: async (choices) => context.globalState.update(DEVICE_CHOICES_KEY, choices),
+      },
+      audioProcessing: readAudioProcessing,
+      confirmTransfer,
+      roomsCredentials: (server) => roomsServerSecrets.get(server),
+    });
+    const host = new PhoneHost({
+      phone: softphone,
+      alerts: {
+        onIncomingCall: (listener) =>
+          softphone.onIncomingCall((call) => listener({ call, accountLabel: softphone.accountViews().find((a) => a.id === call.accountId)?.label ?? call.accountId })),
+        onMessage: softphone.messages.onDidReceive,
+        onMediaError: softphone.onMediaError,
+        onDeviceFallback: softphone.onDeviceFallback,
+        onRoomNotice: softphone.rooms.onNotice,
+      },
+      record,
+      log,
+    });
+    /** Read the accounts from `softphone.*`, recording and showing what is wrong (naming the field). */
+    const readAccountSettings = () => {
+      const { accounts, errors } = readAccounts();
+      const contacts = readContacts();
+      softphone.setContacts(contacts.contacts);
+      softphone.setSettingsErrors([...errors, ...contacts.errors]);
+      reportSettingsErrors([...errors, ...contacts.errors]);
+      return accounts;
+    };
+    host.setOwnFocus(vscode.window.state.focused);
+    const parts: vscode.Disposable[] = [
+      ...windowUi(softphone, host.localAlerts, true),
+      passwords.onDidChange((id) => void softphone.restartAccount(id)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.audio`)) softphone.applyAudioSettings();
+        if (e.affectsConfiguration(`${SECTION}.doNotDisturb`)) softphone.updateOwnPresence();
+        if (e.affectsConfiguration(SECTION)) void softphone.setAccounts(readAccountSettings());
+      }),
+      vscode.window.onDidChangeWindowState((s) => host.setOwnFocus(s.focused)),
+      // Away: no window of this phone focused for a while (any linked window counts).
+      watchAway((away) => softphone.setAway(away), { focused: () => host.anyFocused(), onDidChange: host.onDidChangeFocus }),
+    ];
+    await host.listen().catch((err) => log.warn(`other windows cannot link to this one: ${messageOf(err)}`));
+    await softphone.start(readAccountSettings());
     const moved = softphone.server.portFallback;
     if (moved) {
       void vscode.window.showWarningMessage(
         `Softphone: port ${moved.wanted} for the call window is ${moved.reason}; using ${moved.used} for this session, so the browser will ask for microphone and camera permission again. Set softphone.callWindowPort to a free port to keep it stable.`,
       );
     }
-    readyMs = performance.now() - activationStart;
-  });
+    return {
+      role: "owner",
+      phone: softphone,
+      dispose: async () => {
+        for (const d of parts) d.dispose();
+        // Goodbyes (un-REGISTER, BYE) leave first, as VS Code may end this host soon; the link and the owner file go
+        // beside them, so another window takes the phone over while this one finishes.
+        const goodbye = softphone.dispose();
+        host.dispose();
+        await lock.release().catch(() => undefined);
+        await goodbye;
+      },
+    };
+  };
+
+  /** Another window owns the phone: this one shows it and sends it its commands. */
+  const becomeWindow = (remote: RemotePhone): Seated => {
+    const parts = [...windowUi(remote, remote.alerts, false), vscode.window.onDidChangeWindowState((s) => remote.setFocus(s.focused))];
+    return {
+      role: "window",
+      phone: remote,
+      dispose: async () => {
+        for (const d of parts) d.dispose();
+        remote.dispose();
+      },
+    };
+  };
+
+  const thisSeat = new PhoneSeat({ lock, log, becomeOwner, becomeWindow, focused: () => vscode.window.state.focused });
+  seat = thisSeat;
+  context.subscriptions.push(channel, statusBar, sidebar, onState, onMessage, roomStatus, vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar));
+
+  // Start after activation returns: opening sockets must never delay VS Code's start-up.
+  const ready = new Promise<void>((resolve) => setTimeout(resolve, 0))
+    .then(() => thisSeat.take())
+    .then(() => {
+      readyMs = performance.now() - activationStart;
+    });
   ready.catch((err) => log.error(`start-up failed: ${err instanceof Error ? err.stack : err}`));
+  const when = async () => {
+    await ready;
+    return phoneNow();
+  };
 
   const activationMs = performance.now() - activationStart;
   return {
     diagnostics: () => ({ activationMs, readyMs }),
-    getState: () => softphone.getState(),
+    role: () => thisSeat.current?.role,
+    getState: () => seat?.current?.phone.getState() ?? { accounts: [], calls: [], callWindow: { connected: false }, settingsErrors: [] },
     onDidChangeState: onState.event,
-    dial: async (target, options) => {
-      await ready;
-      return softphone.dial(target, options ?? {});
-    },
-    hangup: (callId) => softphone.act({ action: "hangup", callId }),
-    transfer: async (callId, target, options) => {
-      await ready;
-      return softphone.transfer(callId, target, options);
-    },
-    act: (action) => softphone.act(action),
-    sendMessage: async (target, text, options) => {
-      await ready;
-      return softphone.messages.send(target, text, options?.accountId);
-    },
-    onDidReceiveMessage: (listener, thisArgs, disposables) => {
-      const sub = toDisposable(softphone.messages.onDidReceive((m) => listener.call(thisArgs, m)));
-      if (Array.isArray(disposables)) disposables.push(sub);
-      return sub;
-    },
+    dial: async (target, options) => (await when()).dial(target, options ?? {}),
+    hangup: async (callId) => (await when()).act({ action: "hangup", callId }),
+    transfer: async (callId, target, options) => (await when()).transfer(callId, target, options),
+    act: async (action) => (await when()).act(action),
+    sendMessage: async (target, text, options) => (await when()).messages.send(target, text, options?.accountId),
+    onDidReceiveMessage: onMessage.event,
     ready,
   };
 }
 
 export async function deactivate(): Promise<void> {
-  // Unregister and send BYE for live calls; bounded inside (each step has a timeout).
-  await phone?.dispose();
-  phone = undefined;
+  // Unregister and send BYE for live calls (bounded inside), after handing the phone to another window.
+  await seat?.dispose();
+  seat = undefined;
 }
 
 function toDisposable(d: { dispose(): void }): vscode.Disposable {

@@ -307,6 +307,11 @@ export class Softphone {
     return this.accounts.all().find((a) => a.config.roomDialIn)?.config;
   }
 
+  /** Where phones dial in to the rooms (the roomDialIn account's address), if anywhere. */
+  dialInAddress(): string | undefined {
+    return this.dialInAccount()?.uri;
+  }
+
   accountViews(): AccountView[] {
     return accountViews(this.accounts.all(), this.account());
   }
@@ -424,8 +429,12 @@ export class Softphone {
    * step is bounded inside.
    */
   async dispose(): Promise<void> {
+    // The port first: another window taking the phone over starts its call window server now.
+    this.server.stopListening();
+    // Un-REGISTER at once, beside the BYEs and the presence goodbyes (they keep the connection until all are done).
+    const unregistered = this.accounts.unregisterAll().catch(() => undefined);
     const sip = (async () => {
-      await Promise.all([this.calls.dispose().catch(() => undefined), this.dialIn.dispose().catch(() => undefined), this.presence.dispose().catch(() => undefined)]);
+      await Promise.all([this.calls.dispose().catch(() => undefined), this.dialIn.dispose().catch(() => undefined), this.presence.dispose().catch(() => undefined), unregistered]);
       await this.accounts.dispose();
     })();
     await Promise.all([sip, this.rooms.dispose().catch(() => undefined), this.recordings.closeAll().catch(() => undefined)]);

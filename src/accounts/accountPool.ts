@@ -82,6 +82,11 @@ export class AccountPool {
     await this.accounts.get(id)?.reconnectNow();
   }
 
+  /** Every account leaves the registrar (shutdown starts with this; see SipAccount.unregister). */
+  unregisterAll(): Promise<void> {
+    return Promise.all(this.all().map((a) => a.unregister())).then(() => undefined);
+  }
+
   async dispose(): Promise<void> {
     await Promise.all(this.all().map((a) => a.dispose()));
     this.accounts.clear();

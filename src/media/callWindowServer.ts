@@ -127,6 +127,14 @@ export class CallWindowServer {
     for (const s of schemes) this.allowedOrigins.add(`${s}://${a}`);
   }
 
+  /**
+   * Stop taking new connections, keeping the ones open: the window that takes the phone over
+   * can have the port at once while this one still says goodbye to its page.
+   */
+  stopListening(): void {
+    this.server?.close();
+  }
+
   dispose(): void {
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();

@@ -39,6 +39,7 @@ export class SipAccount {
   readonly ua: UserAgent;
   private registerer: Registerer | undefined;
   private _state: RegistrationState = "unregistered";
+  private stopped = false;
   private _reason: RegistrationReason | undefined;
   private _retryAt: number | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -157,20 +158,35 @@ export class SipAccount {
     await this.register();
   }
 
+  private unregistering?: Promise<void>;
+
+  /**
+   * Leave the registrar (best effort, bounded) and stop re-registering; the connection stays for
+   * the BYEs that shutdown sends beside it. Shutdown starts this first: VS Code may end the
+   * extension host a few hundred ms after deactivation starts.
+   */
+  unregister(): Promise<void> {
+    this.unregistering ??= (async () => {
+      this.disposed = true;
+      this.clearRetry();
+      const reg = this.registerer;
+      this.registerer = undefined;
+      // A REGISTER still in flight would leave a contact behind at the registrar: let it land.
+      if (reg && this._state === "registering" && this.ua.isConnected()) {
+        await withTimeout(new Promise<void>((resolve) => reg.stateChange.addListener((s) => s !== RegistererState.Initial && resolve())), 1500).catch(() => undefined);
+      }
+      if (reg && reg.state === RegistererState.Registered && this.ua.isConnected()) {
+        await withTimeout(reg.unregister().then(() => waitUnregistered(reg, 2000)), 2500).catch(() => undefined);
+      }
+    })();
+    return this.unregistering;
+  }
+
   /** Unregister (best effort, bounded) and close the connection. */
   async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.clearRetry();
-    const reg = this.registerer;
-    this.registerer = undefined;
-    // A REGISTER still in flight would leave a contact behind at the registrar: let it land.
-    if (reg && this._state === "registering" && this.ua.isConnected()) {
-      await withTimeout(new Promise<void>((resolve) => reg.stateChange.addListener((s) => s !== RegistererState.Initial && resolve())), 1500).catch(() => undefined);
-    }
-    if (reg && reg.state === RegistererState.Registered && this.ua.isConnected()) {
-      await withTimeout(reg.unregister().then(() => waitUnregistered(reg, 2000)), 2500).catch(() => undefined);
-    }
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.unregister();
     await withTimeout(this.ua.stop(), 3000).catch(() => undefined);
     this.setState("unregistered", undefined);
     this._onDidChange.dispose();

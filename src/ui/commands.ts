@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import { addAccountFlow } from "../accounts/addAccountFlow";
 import type { PasswordStore } from "../accounts/secrets";
 import { partyLabel, safeUiText } from "../calls/remoteParty";
-import type { Softphone } from "../softphone";
+import type { Phone } from "../phone/phone";
 import type { Logger } from "../util/logger";
 import { callLabel, formatDuration, stateLabel } from "./format";
 import { showHistory } from "./historyPick";
@@ -17,7 +17,7 @@ import { messageOf } from "../util/text";
 import { contactItems } from "./contactItems";
 
 interface Deps {
-  softphone: Softphone;
+  softphone: Phone;
   passwords: PasswordStore;
   log: Logger;
 }
@@ -143,7 +143,7 @@ export function registerCommands({ softphone, passwords, log }: Deps): vscode.Di
       await passwords.set(id, pw);
     })),
     reg("softphone.reconnect", guarded(async (accountId?: string) => {
-      const id = typeof accountId === "string" ? accountId : softphone.account()?.id;
+      const id = typeof accountId === "string" ? accountId : softphone.accountViews().find((a) => a.isDefault)?.id;
       if (id) await softphone.reconnect(id);
     })),
     reg("softphone.showLog", () => vscode.commands.executeCommand("workbench.action.output.show.softphone-dev.softphone.Softphone")),
@@ -157,7 +157,7 @@ function asId(callId: unknown): string | undefined {
 }
 
 /** Quick pick for a number: recent targets offered, anything typed accepted as is. */
-async function pickDialTarget(softphone: Softphone, what = "Dial"): Promise<string | undefined> {
+async function pickDialTarget(softphone: Phone, what = "Dial"): Promise<string | undefined> {
   const recent = await softphone.recentTargets(15).catch(() => [] as string[]);
   const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { target: string }>();
   qp.title = `Softphone: ${what}`;
@@ -188,7 +188,7 @@ async function pickDialTarget(softphone: Softphone, what = "Dial"): Promise<stri
   });
 }
 
-async function pickAccount(softphone: Softphone, title: string): Promise<string | undefined> {
+async function pickAccount(softphone: Phone, title: string): Promise<string | undefined> {
   const accounts = softphone.accountViews();
   if (accounts.length === 1) return accounts[0].id;
   if (!accounts.length) {
@@ -202,7 +202,7 @@ async function pickAccount(softphone: Softphone, title: string): Promise<string 
   return pick?.label;
 }
 
-async function accountActions(softphone: Softphone, accountId?: string): Promise<void> {
+async function accountActions(softphone: Phone, accountId?: string): Promise<void> {
   const views = softphone.accountViews();
   const acc = views.find((a) => a.id === accountId) ?? views.find((a) => a.isDefault);
   type Item = vscode.QuickPickItem & { run: () => unknown };
@@ -224,7 +224,7 @@ async function accountActions(softphone: Softphone, accountId?: string): Promise
   await pick?.run();
 }
 
-async function callActions(softphone: Softphone): Promise<void> {
+async function callActions(softphone: Phone): Promise<void> {
   const v = softphone.currentCall("ringing-incoming") ?? softphone.currentCall();
   if (!v) {
     await vscode.commands.executeCommand("softphone.dial");
@@ -259,7 +259,7 @@ function isTransferTarget(v: unknown): v is { toCallId?: string; voicemailOf?: s
 }
 
 /** Without a call id: the one call in progress, or the user picks one when there are several. */
-async function pickCallToTransfer(softphone: Softphone): Promise<CallView | undefined> {
+async function pickCallToTransfer(softphone: Phone): Promise<CallView | undefined> {
   const live = softphone.callViews().filter((c) => c.state === "incall");
   if (live.length === 0) throw new Error("there is no call in progress to transfer");
   if (live.length === 1) return live[0];

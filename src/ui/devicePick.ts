@@ -4,13 +4,13 @@
 import * as vscode from "vscode";
 import { DEVICE_KIND_NAMES, DEVICE_KINDS } from "../protocol/callWindow";
 import type { DeviceInfo } from "../protocol/callWindow";
-import type { Softphone } from "../softphone";
+import type { Phone } from "../phone/phone";
 
 interface DeviceItem extends vscode.QuickPickItem {
   device?: DeviceInfo;
 }
 
-export async function selectDevices(softphone: Softphone): Promise<DeviceInfo | undefined> {
+export async function selectDevices(softphone: Phone): Promise<DeviceInfo | undefined> {
   await softphone.showCallWindowIfClosed();
   if (!softphone.devices().devices.some((d) => d.label)) {
     // The window lists its devices once the microphone is allowed (labels need permission).

@@ -1,7 +1,7 @@
 // "Softphone: Show Call History": a quick pick of past calls; choosing one redials it.
 import * as vscode from "vscode";
 import type { HistoryEntry } from "../protocol/model";
-import type { Softphone } from "../softphone";
+import type { Phone } from "../phone/phone";
 import { formatDuration } from "./format";
 import { partyLabel, safeUiText } from "../calls/remoteParty";
 
@@ -23,7 +23,7 @@ export function describeEntry(e: HistoryEntry): string {
   return `${dir} · ${outcome}${code}${dur}${e.recording ? " · recorded" : ""} · ${new Date(e.startedAt).toLocaleString()}`;
 }
 
-export async function showHistory(softphone: Softphone): Promise<string | undefined> {
+export async function showHistory(softphone: Phone): Promise<string | undefined> {
   const entries = await softphone.recentCalls(200);
   if (!entries.length) {
     void vscode.window.showInformationMessage("Softphone: no calls yet.");

@@ -5,13 +5,15 @@
 import * as vscode from "vscode";
 import { safeUiText } from "../calls/remoteParty";
 import { MAX_MESSAGE_TEXT } from "../messages/messageService";
-import type { Softphone } from "../softphone";
+import type { Phone, PhoneAlerts } from "../phone/phone";
 import { MAX_CONTACT_NAME, parseContacts, savedContact, type Contact } from "../contacts/contactList";
 import { readContacts, removeContact, saveContact } from "./contactSettings";
 import { contactItems } from "./contactItems";
 
 interface Deps {
-  softphone: Softphone;
+  softphone: Phone;
+  /** A message for this window to announce (the phone routes each to one window). */
+  alerts: Pick<PhoneAlerts, "onMessage">;
   guarded: <A extends unknown[], R>(fn: (...args: A) => Promise<R> | R) => (...args: A) => Promise<R>;
   /** Whether the sidebar is on screen (then it shows the message itself). */
   sidebarVisible(): boolean;
@@ -21,7 +23,7 @@ interface Deps {
 /** At most one notification per sender this often: a flood of messages is not a flood of toasts. */
 const NOTIFY_EVERY_MS = 5000;
 
-export function registerMessageCommands({ softphone, guarded, sidebarVisible, showUnread }: Deps): vscode.Disposable[] {
+export function registerMessageCommands({ softphone, alerts, guarded, sidebarVisible, showUnread }: Deps): vscode.Disposable[] {
   const pickContact = async (title: string): Promise<Contact | undefined> => {
     const pick = await vscode.window.showQuickPick(contactItems(softphone.contacts, (a) => softphone.presence.lampOf(a)), { title, placeHolder: softphone.contacts.length ? "Which contact?" : "No contacts yet" });
     return pick ? exactContact(pick.target) : undefined;
@@ -129,7 +131,7 @@ export function registerMessageCommands({ softphone, guarded, sidebarVisible, sh
     ),
     messages.onDidChange(updateBadge),
     softphone.rooms.onDidChange(updateBadge),
-    messages.onDidReceive((m) => {
+    alerts.onMessage((m) => {
       if (sidebarVisible()) return;
       const now = Date.now();
       const key = `${m.accountId} ${m.peer}`;

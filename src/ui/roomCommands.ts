@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { RoomSecrets, RoomsServerSecrets } from "../rooms/roomSecrets";
 import { MAX_DISPLAY_NAME, MAX_SUBJECT } from "../rooms/roomModel";
-import type { Softphone } from "../softphone";
+import type { Phone } from "../phone/phone";
 import { safeUiText } from "../calls/remoteParty";
 import { dialInCode } from "../rooms/dialIn/dialInCode";
 import { MAX_CHAT_TEXT } from "../rooms/textRoom";
@@ -15,7 +15,7 @@ import { checkSchedule, parseWhen, type Schedule } from "../rooms/roomListing";
 const PIN = /^[0-9]{6}$/;
 
 interface Deps {
-  softphone: Softphone;
+  softphone: Phone;
   secrets: RoomSecrets;
   /** The rooms server's API secret and admin key. */
   serverSecrets: RoomsServerSecrets;
@@ -44,7 +44,7 @@ export function registerRoomCommands({ softphone, secrets, serverSecrets, server
   }
 
   /** Where phone callers call (the dial-in account's address), if this softphone takes them. */
-  const dialInAddress = (): string | undefined => softphone.dialInAccount()?.uri;
+  const dialInAddress = (): string | undefined => softphone.dialInAddress();
   const dialInHint = (room: number): string => {
     const code = dialInCode(room);
     const address = dialInAddress();

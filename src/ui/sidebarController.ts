@@ -3,7 +3,7 @@
 // sidebarView.ts; the state the view is sent is built in sidebarPublisher.ts.
 import * as vscode from "vscode";
 import type { SidebarToHost } from "../protocol/sidebar";
-import type { Softphone } from "../softphone";
+import type { Phone } from "../phone/phone";
 import { messageOf } from "../util/text";
 import { safeLink } from "../util/chatText";
 import { safeUiText } from "../calls/remoteParty";
@@ -11,7 +11,7 @@ import { safeUiText } from "../calls/remoteParty";
 export type SidebarNoteHandlers = { [K in keyof SidebarToHost["notes"]]: (params: SidebarToHost["notes"][K]) => void };
 
 /** Params come from the webview: each handler checks what it uses before acting on it. */
-export function sidebarNoteHandlers(softphone: Softphone, showError: (message: string) => void): SidebarNoteHandlers {
+export function sidebarNoteHandlers(softphone: Phone, showError: (message: string) => void): SidebarNoteHandlers {
   const guard =
     <P>(fn: (params: P) => Promise<unknown> | unknown) =>
     (params: P) =>

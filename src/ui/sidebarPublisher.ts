@@ -2,7 +2,7 @@
 // the very code the view uses. The view (sidebarView.ts) only supplies the transport.
 import { recentTargetsOf } from "../history/historyStore";
 import type { SidebarPatch, SidebarState } from "../protocol/sidebar";
-import type { Softphone } from "../softphone";
+import type { Phone } from "../phone/phone";
 import type { Disposable } from "../util/emitter";
 
 const HISTORY_SHOWN = 50;
@@ -10,7 +10,7 @@ const RECENT_TARGETS = 10;
 const CONVERSATIONS_SHOWN = 50;
 
 /** Accounts, calls and the call window: cheap, from memory, changing often. */
-function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors" | "roomsAvailable" | "room" | "contacts"> {
+function liveParts(softphone: Phone): Pick<SidebarState, "accounts" | "calls" | "callWindowConnected" | "configErrors" | "roomsAvailable" | "room" | "contacts"> {
   const room = softphone.rooms.view();
   return {
     accounts: softphone.accountViews(),
@@ -24,17 +24,17 @@ function liveParts(softphone: Softphone): Pick<SidebarState, "accounts" | "calls
 }
 
 /** History and the dial box's suggestions (from one read of history): change only when history is written. */
-async function historyParts(softphone: Softphone): Promise<Pick<SidebarState, "history" | "recentTargets">> {
+async function historyParts(softphone: Phone): Promise<Pick<SidebarState, "history" | "recentTargets">> {
   const all = await softphone.recentCalls().catch(() => []);
   return { history: all.slice(0, HISTORY_SHOWN), recentTargets: recentTargetsOf(all, RECENT_TARGETS) };
 }
 
 /** The conversations (1:1 messages): change when a message is stored, delivered or read. */
-async function messageParts(softphone: Softphone): Promise<Pick<SidebarState, "conversations">> {
+async function messageParts(softphone: Phone): Promise<Pick<SidebarState, "conversations">> {
   return { conversations: (await softphone.messages.conversations().catch(() => [])).slice(0, CONVERSATIONS_SHOWN) };
 }
 
-export async function buildSidebarState(softphone: Softphone): Promise<SidebarState> {
+export async function buildSidebarState(softphone: Phone): Promise<SidebarState> {
   return { ...liveParts(softphone), ...(await historyParts(softphone)), ...(await messageParts(softphone)) };
 }
 
@@ -59,7 +59,7 @@ export class SidebarPublisher implements Disposable {
   private readonly subscriptions: Disposable[];
 
   constructor(
-    private readonly softphone: Softphone,
+    private readonly softphone: Phone,
     private readonly sink: SidebarSink,
     private readonly coalesceMs = 50,
   ) {

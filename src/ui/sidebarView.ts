@@ -31,8 +31,14 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly handlers: SidebarHandlers,
+    private handlers: SidebarHandlers,
   ) {}
+
+  /** Serve another phone from now on (this window took the phone over, or linked to another owner). */
+  use(handlers: SidebarHandlers): void {
+    this.handlers = handlers;
+    handlers.refresh();
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
@@ -80,7 +86,11 @@ export class SidebarViewProvider implements vscode.WebviewViewProvider, vscode.D
         return { error: messageOf(err) };
       }
     });
-    rpc.onNotes(this.handlers.notes);
+    // Each note goes to the handlers of the moment (see use()), not those of when the view opened.
+    const notes = Object.fromEntries(
+      Object.keys(this.handlers.notes).map((name) => [name, (params: unknown) => (this.handlers.notes as Record<string, (p: unknown) => void>)[name](params)]),
+    ) as SidebarNoteHandlers;
+    rpc.onNotes(notes);
     if (this.unread) this.showUnread(this.unread);
     const sub = webview.onDidReceiveMessage((m) => rpc.receive(m));
     view.onDidDispose(() => {

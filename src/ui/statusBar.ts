@@ -26,10 +26,13 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private doNotDisturb = false;
+  private linked = false;
   private liveCount = 0;
 
-  update(accounts: AccountView[], calls: CallView[], options: { doNotDisturb?: boolean } = {}): void {
+  /** `linked`: the phone runs in another VS Code window, which this one mirrors. */
+  update(accounts: AccountView[], calls: CallView[], options: { doNotDisturb?: boolean; linked?: boolean } = {}): void {
     this.doNotDisturb = options.doNotDisturb === true;
+    this.linked = options.linked === true;
     this.renderRegistration(accounts);
     // The call that matters most: a ringing incoming one, else the newest live, else the last cleared.
     const live = calls.filter((c) => c.state !== "cleared");
@@ -57,7 +60,7 @@ export class StatusBar implements vscode.Disposable {
     this.reg.text = `${REG_ICON[acc.state]} ${acc.label}${this.doNotDisturb ? " $(bell-slash) DND" : ""}`;
     const why = acc.reason ? `\n${acc.reason.message}` : "";
     const retry = acc.retryAt ? `\nretrying in ${Math.max(0, Math.round((acc.retryAt - Date.now()) / 1000))} s` : "";
-    this.reg.tooltip = `Softphone: ${acc.uri} is ${acc.state}${why}${retry}${this.doNotDisturb ? "\nDo not disturb: incoming calls are refused" : ""}`;
+    this.reg.tooltip = `Softphone: ${acc.uri} is ${acc.state}${why}${retry}${this.doNotDisturb ? "\nDo not disturb: incoming calls are refused" : ""}${this.linked ? "\nThe phone runs in another VS Code window; this one shows it" : ""}`;
     this.reg.backgroundColor = acc.state === "failed" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
     this.reg.show();
   }

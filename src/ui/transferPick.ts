@@ -6,13 +6,13 @@ import * as vscode from "vscode";
 import { safeUiText } from "../calls/remoteParty";
 import type { CallAction } from "../protocol/callActions";
 import type { CallView } from "../protocol/model";
-import type { Softphone } from "../softphone";
+import type { Phone } from "../phone/phone";
 import { callLabel } from "./format";
 import { contactItems } from "./contactItems";
 
 type TransferItem = vscode.QuickPickItem & { action?: Omit<Extract<CallAction, { action: "transfer" }>, "action" | "callId">; voicemail?: true };
 
-export async function pickTransferTarget(softphone: Softphone, call: CallView): Promise<TransferItem["action"] | undefined> {
+export async function pickTransferTarget(softphone: Phone, call: CallView): Promise<TransferItem["action"] | undefined> {
   const others = softphone.callViews().filter((c) => c.id !== call.id && c.state === "incall");
   const recent = await softphone.recentTargets(10).catch(() => [] as string[]);
   const fixed: TransferItem[] = [

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Frame, Page } from "playwright-core";
-import { PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
+import { baresipCallCount, PBX, startPbx, wavStats, type Pbx } from "../support/pbx";
 import { sleep, waitFor } from "../support/wait";
 import { addBenchPhone, type PhoneBench } from "../support/phoneBench";
 
@@ -22,7 +22,7 @@ const runDir = join(process.env.SOFTPHONE_RUN_DIR ?? join(REPO, ".run"), "ui");
 describe("UI end to end in code-server (webviews isolated like desktop)", function () {
   this.timeout(90000);
   let pbx: Pbx;
-  let session: { ctx: BrowserContext; page: Page; stop(): Promise<void> };
+  let session: { cs: unknown; ctx: BrowserContext; page: Page; stop(): Promise<void> };
   let page: Page;
   let callWindow: Page | undefined;
   /** The outgoing call of the next two tests: baresip's recordings before it, when it showed in call. */
@@ -584,13 +584,61 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await waitFor("the desk phone's lamp to say available again", async () => (await busy.getAttribute("data-presence")) === "idle", 20000, 200);
   });
 
+  /** A user's bindings in Kamailio's location table (kamcmd ul.lookup lists each Contact). */
+  const contactsOf = (user: string): string[] => {
+    const out = execFileSync("kamcmd", ["-s", `unix:${join(pbx.runDir, "run/kamailio_ctl")}`, "ul.lookup", "location", user], { encoding: "utf8" });
+    return [...out.matchAll(/^\s*Address: (.*)$/gm)].map((m) => m[1].trim());
+  };
+  const bindings = (user: string) => contactsOf(user).length;
+
+  // Next to last: a second window (another project) on the same machine and accounts.
+  it("two windows, one phone: one contact per account; an incoming call rings one notification, in the window the user is in, and is answered there; closing the owning window hands the phone over, registered again within 5 s and the old contact gone", async () => {
+    await waitFor("alice and carol registered once", () => bindings("alice") === 1 && bindings("carol") === 1, 15000, 200);
+    const page2 = await session.ctx.newPage();
+    page2.on("dialog", (d) => void d.accept());
+    mkdirSync(join(runDir, "workspace2"), { recursive: true });
+    await page2.goto(harness.workbenchUrl(session.cs, join(runDir, "workspace2")));
+    await harness.waitForWorkbench(page2);
+    // The second window shows the phone (mirrored from the first) without registering it again.
+    await page2.locator("#workbench\\.parts\\.statusbar .statusbar-item:has(.codicon-pass-filled)", { hasText: "alice" }).waitFor({ timeout: 60000 });
+    await sleep(2500);
+    const aliceBefore = contactsOf("alice");
+    assert.deepEqual({ alice: aliceBefore.length, carol: bindings("carol") }, { alice: 1, carol: 1 }, "one contact per account with two windows open");
+
+    // The user works in the second window: the call is announced there, once.
+    await page2.bringToFront();
+    await pbx.baresip("dial", `sip:alice@${PBX.domain}`);
+    const toastIn = (p: Page) => p.locator(".notification-toast", { hasText: "Incoming call from" });
+    await waitFor("the incoming call's notification", async () => (await toastIn(page).count()) + (await toastIn(page2).count()) > 0, 20000, 100);
+    await sleep(1500);
+    assert.deepEqual({ first: await toastIn(page).count(), second: await toastIn(page2).count() }, { first: 0, second: 1 }, "one notification, in the window the user is in");
+    await toastIn(page2).first().locator(".monaco-button", { hasText: "Answer" }).first().click();
+    // Answered from the window that does not own the phone: both windows show the call.
+    await harness.statusBarItem(page2, /In call \d+:\d\d/).first().waitFor({ timeout: 20000 });
+    await statusBar(/In call \d+:\d\d/).first().waitFor({ timeout: 10000 });
+    await waitFor("baresip in the call", async () => (await baresipCallCount(pbx)) === 1, 10000, 200);
+    await harness.runCommand(page2, "Softphone: Hang Up");
+    await harness.statusBarItem(page2, /Ended/).first().waitFor({ timeout: 15000 });
+
+    // The owning window closes: the second takes the phone over.
+    const closedAt = Date.now();
+    await page.close({ runBeforeUnload: true });
+    page = page2;
+    let aliceNow: string[] = [];
+    const tookMs = await waitFor(`alice registered from the second window, the first window's contact gone (before: ${aliceBefore})`, () => {
+      aliceNow = contactsOf("alice");
+      return aliceNow.length === 1 && aliceNow[0] !== aliceBefore[0] ? Date.now() - closedAt : undefined;
+    }, 20000, 100).catch((err) => {
+      throw new Error(`${err.message}; alice's contacts now: ${JSON.stringify(aliceNow)}`);
+    });
+    console.log(`      handover: registered again ${tookMs} ms after the owning window closed`);
+    assert.ok(tookMs <= 5000, `registered again within 5 s (took ${tookMs} ms)`);
+    await waitFor("carol registered again", () => bindings("carol") === 1, 10000, 100);
+    await page2.locator("#workbench\\.parts\\.statusbar .statusbar-item:has(.codicon-pass-filled)", { hasText: "alice" }).waitFor({ timeout: 10000 });
+  });
+
   // Last: the window reloads (a new extension host; the old one is shut down).
   it("reloading the window shuts its extension host down cleanly: the old host's contacts leave the registrar, so Kamailio holds one per account", async () => {
-    /** alice's and carol's bindings in Kamailio's location table (kamcmd ul.lookup lists each Contact). */
-    const bindings = (user: string) => {
-      const out = execFileSync("kamcmd", ["-s", `unix:${join(pbx.runDir, "run/kamailio_ctl")}`, "ul.lookup", "location", user], { encoding: "utf8" });
-      return (out.match(/^\s*Contact: /gm) ?? []).length;
-    };
     await waitFor("alice and carol registered once", () => bindings("alice") === 1 && bindings("carol") === 1, 15000, 200);
     await harness.runCommand(page, "Developer: Reload Window");
     // The new host registers anew (a new Contact); the old one's must be gone, not left to expire.
