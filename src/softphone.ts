@@ -24,6 +24,7 @@ import { RecordingFiles } from "./calls/recordings";
 import type { DeviceChoiceStore } from "./media/devices";
 import type { AudioProcessing, DeviceInfo, DeviceKind } from "./protocol/callWindow";
 import { SystemRinger, type Ringer } from "./media/systemRinger";
+import { NetworkWatch } from "./sip/networkWatch";
 import type { AccountView, CallView, HistoryEntry, SoftphoneState, TransferView } from "./protocol/model";
 import type { TransferOptions, TransferTarget } from "./calls/transfers";
 import { AccountPool } from "./accounts/accountPool";
@@ -64,6 +65,8 @@ export interface SoftphoneOptions {
   transferTiming?: { firstNotifyMs?: number; finalNotifyMs?: number };
   /** Call window port (see CallWindowServerOptions.port); default DEFAULT_CALL_WINDOW_PORT. */
   callWindowPort?: number;
+  /** How often the network interfaces are compared (ms); 0 = not watched. Default 3000. */
+  networkWatchMs?: number;
   /** Rings when no call window is open; defaults to the OS sound player with media/ring.wav. */
   fallbackRinger?: Ringer;
   /** Where device choices are kept (the extension: globalState); default memory. */
@@ -102,6 +105,7 @@ export class Softphone {
   private readonly _onDidChangeState = new Emitter<SoftphoneState>();
   readonly onDidChangeState = this._onDidChangeState.event;
   private changeQueued = false;
+  private readonly networkWatch?: NetworkWatch;
 
   constructor(private readonly options: SoftphoneOptions) {
     this.server = new CallWindowServer({ webviewDir: options.webviewDir, mediaDir: options.mediaDir, log: options.log, port: options.callWindowPort });
@@ -199,6 +203,14 @@ export class Softphone {
     this.media.onIce(({ session, state }) => {
       if (session.owner.kind === "call") this.calls.iceChanged(session.owner.callId, state);
     });
+    if (options.networkWatchMs !== 0) {
+      this.networkWatch = new NetworkWatch(options.networkWatchMs ?? 3000);
+      this.networkWatch.onDidChange(({ added, removed }) => {
+        options.log.info(`network changed (${[...added.map((a) => `+${a}`), ...removed.map((a) => `-${a}`)].join(", ")}): checking connections, restarting ICE in calls`);
+        this.accounts.networkChanged();
+        this.calls.networkChanged();
+      });
+    }
     this.media.onStats(({ session, stats }) => {
       if (session.owner.kind === "call") this.calls.mediaStats(session.owner.callId, stats);
     });
@@ -431,6 +443,7 @@ export class Softphone {
   async dispose(): Promise<void> {
     // The port first: another window taking the phone over starts its call window server now.
     this.server.stopListening();
+    this.networkWatch?.dispose();
     // Un-REGISTER at once, beside the BYEs and the presence goodbyes (they keep the connection until all are done).
     const unregistered = this.accounts.unregisterAll().catch(() => undefined);
     const sip = (async () => {

@@ -82,6 +82,11 @@ export class AccountPool {
     await this.accounts.get(id)?.reconnectNow();
   }
 
+  /** The machine's network changed: each account checks its connection. */
+  networkChanged(): void {
+    for (const a of this.all()) a.networkChanged();
+  }
+
   /** Every account leaves the registrar (shutdown starts with this; see SipAccount.unregister). */
   unregisterAll(): Promise<void> {
     return Promise.all(this.all().map((a) => a.unregister())).then(() => undefined);

@@ -294,6 +294,8 @@ export class CallManager {
       return;
     }
     const call = this.startIncoming(account, invitation);
+    // 180 Ringing now that it rings here (sip.js no longer sends it before asking us: see SipAccount).
+    invitation.progress().catch((err) => this.options.log.warn(`call ${call.id}: could not send 180 Ringing: ${messageOf(err)}`));
     const ringTimer = setTimeout(() => {
       if (call.state === "ringing") {
         call.endedLocally = true;
@@ -529,6 +531,14 @@ export class CallManager {
     if (!call || call.cleared) return;
     this.options.log.info(`call ${callId}: ICE ${state}`);
     this.iceRestarts.changed(callId, state);
+  }
+
+  /** The machine's network changed: every call in progress restarts ICE to find its path through the new network. */
+  networkChanged(): void {
+    for (const call of this.calls.values()) {
+      if (call.cleared || call.state !== "incall" || call.session?.state !== SessionState.Established) continue;
+      this.iceRestarts.now(call.id);
+    }
   }
 
   /** Restart the call's ICE: a re-INVITE offering new ICE credentials (the media is kept). */

@@ -45,6 +45,19 @@ export class IceRestarts {
     this.schedule(callId, t, state === "failed" ? 0 : this.timing.disconnectedGraceMs);
   }
 
+  /**
+   * Restart now, path lost or not (the machine's network changed: the old path may be dying and
+   * the new network may offer a better one). The gap between restarts still holds.
+   */
+  now(callId: string): void {
+    const t = this.calls.get(callId) ?? { lost: false, restarting: false, lastAt: 0 };
+    this.calls.set(callId, t);
+    t.lost = true;
+    if (t.timer) clearTimeout(t.timer);
+    t.timer = undefined;
+    this.schedule(callId, t, 0);
+  }
+
   /** The call ended: nothing more to restart. */
   forget(callId: string): void {
     const t = this.calls.get(callId);

@@ -106,6 +106,26 @@ export class OwnerLock {
     return this.mine !== undefined && (await this.holder())?.token === this.mine.token;
   }
 
+  /**
+   * The owner's look at the file: still "ours", "taken" by another window, or "gone" (deleted,
+   * say by someone cleaning the storage folder) — then it is written again, so that windows
+   * opened later link to us instead of starting a second phone.
+   */
+  async check(): Promise<"ours" | "taken"> {
+    if (!this.mine) return "taken";
+    const holder = await this.holder();
+    if (holder?.token === this.mine.token) return "ours";
+    if (holder) return "taken";
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFile(this.file, JSON.stringify(this.mine), { flag: "wx", mode: 0o600 });
+      return "ours";
+    } catch {
+      // Someone wrote it meanwhile (or it is half-written): judge again at the next look.
+      return (await this.holder())?.token === this.mine.token || !(await this.holder()) ? "ours" : "taken";
+    }
+  }
+
   /** Give the phone up: the file goes only if it is still ours. */
   async release(): Promise<void> {
     if (await this.stillOurs()) await rm(this.file, { force: true });

@@ -106,7 +106,7 @@ export class PhoneSeat implements Disposable {
   }
 
   private async checkStillOwner(seated: Seated): Promise<void> {
-    if (this.disposed || this.seated !== seated || (await this.options.lock.stillOurs())) return;
+    if (this.disposed || this.seated !== seated || (await this.options.lock.check()) === "ours") return;
     this.options.log.warn("another window has taken the phone over: this one stands down");
     clearInterval(this.checkTimer);
     this.seated = undefined;

@@ -2,6 +2,7 @@
 // its state/reason, and reconnects with exponential backoff + jitter when the connection drops
 // or cannot be made, re-registering afterwards. Knows nothing of calls beyond handing incoming
 // INVITEs to whoever listens.
+import { unanswerableOffer } from "./offerCheck";
 import { Invitation, type Message, Registerer, RegistererState, SIPExtension, UserAgent, type LogConnector, type Session, type SessionDescriptionHandler } from "sip.js";
 import type { AccountConfig } from "../accounts/accountConfig";
 import type { RegistrationReason, RegistrationState } from "../protocol/model";
@@ -84,12 +85,22 @@ export class SipAccount {
       // INVITE with Replaces (RFC 3891): an attended transfer's target replaces its call to the
       // transferor without ringing (see CallManager.incoming).
       sipExtensionReplaces: SIPExtension.Supported,
+      // sip.js would send 180 Ringing before asking us: a call we refuse at once (415, 488, do not
+      // disturb, too many ringing) must not ring at the caller first. We send 180 when it rings.
+      sendInitialProvisionalResponse: false,
       delegate: {
         onInvite: (invitation) => {
           // A session we can't describe would ring and then fail when answered: refuse it at once
           // (RFC 3261 21.4.13: 415, with the types we accept).
           if (!acceptableOfferBody(invitation.request.getHeader("Content-Type"), invitation.request.body)) {
             invitation.reject({ statusCode: 415, extraHeaders: ["Accept: application/sdp"] }).catch(() => undefined);
+            return;
+          }
+          // An SDP offer too broken to answer would ring and fail only once answered: 488 now, saying why.
+          const broken = brokenOffer(invitation.request.getHeader("Content-Type"), invitation.request.body);
+          if (broken) {
+            this.options.log.warn(`[${this.id}] refused an incoming call (488): its SDP offer is unusable: ${broken}`);
+            invitation.reject({ statusCode: 488, extraHeaders: [`Warning: 399 softphone "unusable SDP offer: ${broken}"`] }).catch(() => undefined);
             return;
           }
           options.onInvite(this, invitation);
@@ -156,6 +167,12 @@ export class SipAccount {
       this.options.onReconnected?.(this);
     }
     await this.register();
+  }
+
+  /** The machine's network changed: make sure our connection still works (see WsTransport.probe). */
+  networkChanged(): void {
+    if (this.disposed) return;
+    (this.ua.transport as unknown as Partial<Pick<WsTransport, "probe">>).probe?.(NETWORK_PROBE_MS);
   }
 
   private unregistering?: Promise<void>;
@@ -285,6 +302,16 @@ export class SipAccount {
  * Whether an INVITE's body is one we can answer: none (we make the offer), or SDP. Anything else
  * (RFC 4475 3.3.7 "invut": application/unknownformat) gets a 415.
  */
+/** Why an INVITE's SDP offer cannot be answered (see offerCheck.ts); undefined for no offer, another type, or a usable one. */
+export function brokenOffer(contentType: string | undefined, body: string | undefined): string | undefined {
+  if (body === undefined || body.trim() === "") return undefined;
+  const type = (contentType ?? "application/sdp").split(";")[0]!.trim().toLowerCase();
+  return type === "application/sdp" ? unanswerableOffer(body) : undefined;
+}
+
+/** How long a ping may go unanswered after a network change before the connection counts as gone. */
+const NETWORK_PROBE_MS = 3000;
+
 export function acceptableOfferBody(contentType: string | undefined, body: string | undefined): boolean {
   if (body === undefined || body.trim() === "") return true;
   if (contentType === undefined) return true; // sip.js takes a typeless body as SDP; its handler decides

@@ -169,6 +169,31 @@ export class WsTransport implements Transport {
     this.onDisconnect?.(new Error(`connection to ${this.options.server} lost (WebSocket close ${why})`));
   }
 
+  /**
+   * Check the connection now (the machine's network changed): a ping that must be answered within
+   * `timeoutMs`, else the connection is ended and the account reconnects — instead of waiting up
+   * to two keep-alive intervals for a path that may be gone.
+   */
+  probe(timeoutMs = 3000): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    let answered = false;
+    const onPong = () => (answered = true);
+    ws.once("pong", onPong);
+    try {
+      ws.ping();
+    } catch {
+      ws.terminate();
+      return;
+    }
+    setTimeout(() => {
+      ws.off("pong", onPong);
+      if (answered || this.ws !== ws) return;
+      this.logger.warn(`no answer to a ping within ${timeoutMs} ms after the network changed: reconnecting`);
+      ws.terminate();
+    }, timeoutMs).unref?.();
+  }
+
   private startKeepAlive(): void {
     this.stopKeepAlive();
     this.awaitingPong = false;

@@ -100,3 +100,68 @@ describe("calls that survive the network: the media path lost for longer than IC
     await phone.calls.hangup(id);
   });
 });
+
+describe("calls that survive the network: the machine's network changes", function () {
+  this.timeout(120000);
+  let bench: PhoneBench;
+  const lines: string[] = [];
+  const ip = (args: string[]) => run("ip", args);
+  const iptables = (args: string[]) => run("iptables", args);
+  // Kamailio's WebSocket port, both ways: the account's connection goes dead without a word (no RST, no FIN).
+  const WS_PORT = new URL(PBX.ws).port;
+  const CUT_SIP = [
+    ["OUTPUT", "-p", "tcp", "--dport", WS_PORT, "-j", "DROP"],
+    ["OUTPUT", "-p", "tcp", "--sport", WS_PORT, "-j", "DROP"],
+  ];
+
+  before(async function () {
+    this.timeout(120000);
+    if (process.env.SOFTPHONE_IN_NETNS !== "1") throw new Error("this suite adds network interfaces and must run in its own network namespace: run it through scripts/netns.sh (npm test does)");
+    const log = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
+    bench = await startPhoneBench("network-change", [benchAccount("alice")], {
+      networkWatchMs: 500,
+      log: { trace: () => undefined, info: log("info"), warn: log("warn"), error: log("error") },
+    });
+  });
+  after(async () => {
+    for (const rule of CUT_SIP) await iptables(["-D", ...rule]).catch(() => undefined);
+    await ip(["link", "del", "sp-test0"]).catch(() => undefined);
+    await bench?.stop();
+  });
+
+  it("a new network interface mid-call: the call restarts ICE at once (re-INVITE with new ICE credentials) and its audio goes on", async () => {
+    const { phone } = bench;
+    const id = await phone.calls.dial(PBX.phone);
+    await waitCallState(phone, id, "incall");
+    await assertAudioArrives(phone, id, "alice before the change");
+    const from = lines.length;
+    await ip(["link", "add", "sp-test0", "type", "veth", "peer", "name", "sp-test1"]);
+    await ip(["link", "set", "sp-test1", "up"]);
+    await ip(["addr", "add", "10.77.0.1/24", "dev", "sp-test0"]);
+    await ip(["link", "set", "sp-test0", "up"]);
+    const changedAt = Date.now();
+    await waitFor("the call's ICE restart to be accepted", () => lines.slice(from).some((l) => l.includes(`call ${id}: ICE restart accepted`)), 5000, 50).catch(() => {
+      throw new Error(`no ICE restart after the network changed; the log said:\n${lines.slice(from).join("\n")}`);
+    });
+    console.log(`      ICE restart accepted ${Date.now() - changedAt} ms after the interface came up`);
+    assert.ok(lines.slice(from).some((l) => /network changed \(\+sp-test0 10\.77\.0\.1/.test(l)), "the change is logged with what changed");
+    await assertAudioArrives(phone, id, "alice after the ICE restart");
+    assert.equal(phone.calls.get(id)?.state, "incall");
+    await phone.calls.hangup(id);
+  });
+
+  it("the network changes while the account's connection has silently died: the dead connection is found within 5 s (not at the next keep-alive, 20-40 s), and the account registers again once the path is back", async () => {
+    const account = () => bench.phone.accountViews().find((a) => a.id === "alice");
+    await waitFor("alice registered", () => account()?.state === "registered", 15000, 100);
+    for (const rule of CUT_SIP) await iptables(["-A", ...rule]);
+    await sleep(500);
+    await ip(["addr", "add", "10.77.0.2/24", "dev", "sp-test0"]);
+    const changedAt = Date.now();
+    await waitFor("alice to notice her connection is gone", () => account()?.state !== "registered", 5000, 50).catch(() => {
+      throw new Error(`alice still "registered" 5 s after the network changed over a dead connection`);
+    });
+    console.log(`      dead connection found ${Date.now() - changedAt} ms after the network changed`);
+    for (const rule of CUT_SIP) await iptables(["-D", ...rule]);
+    await waitFor("alice registered again", () => account()?.state === "registered", 40000, 100);
+  });
+});

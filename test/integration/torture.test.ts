@@ -751,7 +751,7 @@ const header = (m: ReturnType<typeof parseSip>, ...names: string[]) => names.map
 
 /** The torture message as sent: CRLF line ends, our contact, a serial, Content-Length fixed unless the point. */
 function render(t: Torture, ruri: string, serial: number): string {
-  const text = t.text.replaceAll("$RURI", ruri).replaceAll("$N", String(serial)).replace(/\n/g, CRLF);
+  const text = t.text.replaceAll("$RURI", ruri).replaceAll("$N", String(serial)).replace(/\r?\n/g, CRLF);
   if (t.rawLength) return text;
   const cut = text.indexOf(CRLF + CRLF);
   if (cut < 0) return text;

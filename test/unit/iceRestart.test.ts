@@ -67,4 +67,17 @@ describe("ICE restarts", () => {
     await sleep(30);
     assert.deepEqual(r.reports, ["b: ICE restart failed: not in progress"]);
   });
+  it("a network change restarts a connected call's ICE at once, and twice in a row only after the gap", async () => {
+    const r = rig(200, 1000);
+    r.ice.changed("a", "connected");
+    r.ice.now("a");
+    await sleep(20);
+    assert.equal(r.restarts.length, 1, "restarted without any loss reported");
+    r.ice.now("a");
+    await sleep(50);
+    assert.equal(r.restarts.length, 1, "not again within the gap");
+    await sleep(250);
+    assert.equal(r.restarts.length, 2, "the second change is honoured after the gap");
+    assert.ok(r.restarts[1].at - r.restarts[0].at >= 195);
+  });
 });

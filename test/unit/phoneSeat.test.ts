@@ -118,7 +118,10 @@ function describeSeats(): void {
     this.timeout(20000);
     let dir: string;
     const seats: PhoneSeat[] = [];
+    /** Every phone started, by window name, in order. */
+    let starts: string[] = [];
     beforeEach(async () => {
+      starts = [];
       dir = await mkdtemp(path.join(os.tmpdir(), "phone-seat-"));
     });
     afterEach(async () => {
@@ -137,6 +140,7 @@ function describeSeats(): void {
         becomeOwner: async (record) => {
           const phone = new FakePhone(name);
           phones.set(name, phone);
+          starts.push(name);
           return ownerSeat(phone, record, lock, shown);
         },
         becomeWindow: (remote) => windowSeat(remote, name, shown),
@@ -264,6 +268,19 @@ function describeSeats(): void {
       assert.notEqual(localEndpoint(`${long}2`, "linux", "/tmp"), p, "another storage folder, another socket");
       assert.equal(localEndpoint("/home/u/.config/Code/User/globalStorage/x", "darwin"), "/home/u/.config/Code/User/globalStorage/x/phone.sock");
       assert.match(localEndpoint("C:\\Users\\u\\AppData\\Roaming\\Code\\User\\globalStorage\\x", "win32"), /^\\\\\.\\pipe\\softphone-[0-9a-f]{20}$/);
+    });
+
+    it("the owner file deleted under a running owner is written again (the owner keeps its phone), and a window opened then links to it", async () => {
+      const phones = new Map<string, FakePhone>();
+      const a = window("a", phones, []);
+      await a.take();
+      const lock = new OwnerLock(dir);
+      await rm(lock.file);
+      await until("the owner to write its file again", async () => (await lock.holder()) !== undefined, 3000);
+      assert.equal(a.current?.role, "owner");
+      assert.equal((await window("b", phones, []).take())?.role, "window");
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(starts, ["a"], "the owner's phone never restarted, and no second phone");
     });
 
     it("the owner file is readable by this user only (it holds the token)", async () => {
