@@ -1,7 +1,8 @@
 // Journal files as history and messages keep them: one whole line per append (fsynced before
 // the caller goes on), and whole-file replacement by rename (content synced first) for
 // compaction. Called under the journal's cross-process lock (fileLock.ts). Only fs/promises.
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import * as path from "node:path";
 
 /** Journals hold phone numbers, names and messages: readable by the user only. */
 export const FILE_MODE = 0o600;
@@ -146,6 +147,7 @@ export async function replaceFile(file: string, content: string): Promise<void>;
 /** As above, but only if `mayReplace()`, asked once the new content is on disk, says so; true if replaced. */
 export async function replaceFile(file: string, content: string, mayReplace: () => Promise<boolean>): Promise<boolean>;
 export async function replaceFile(file: string, content: string, mayReplace?: () => Promise<boolean>): Promise<boolean | void> {
+  await removeLeftoverTemps(file);
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   // The new content is on disk before the rename makes it the journal: otherwise a crash just
   // after could leave an empty journal where the old one was.
@@ -194,4 +196,44 @@ export function errorCode(err: unknown): string | undefined {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A temporary file this old belongs to no replacement still under way, whoever wrote it. */
+const LEFTOVER_AGE_MS = 10 * 60 * 1000;
+
+/**
+ * Temporary files of replacements that never finished — their writer was killed between writing
+ * and renaming — are removed: those of processes that no longer run, and any older than ten
+ * minutes (a pid may have been reused). Best effort: a file that cannot be judged stays.
+ */
+export async function removeLeftoverTemps(file: string, now = Date.now()): Promise<string[]> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[a-z0-9]*\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const full = path.join(dir, name);
+    const old = await stat(full).then((s) => now - s.mtimeMs > LEFTOVER_AGE_MS, () => false);
+    if (pid === process.pid && !old) continue;
+    if (!old && processRuns(pid)) continue;
+    await unlink(full).then(() => removed.push(name), () => undefined);
+  }
+  return removed;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -8,6 +8,7 @@ import type { Core, Emitter, Transport } from "sip.js";
 
 type Logger = Core.Logger;
 import { describeConnectionError } from "./connectionError";
+import { checkRequest } from "./requestCheck";
 
 export interface WsTransportOptions {
   server: string;
@@ -151,6 +152,16 @@ export class WsTransport implements Transport {
     // RFC 5626 keep-alive pong (CRLF) carries no SIP message.
     if (!isBinary && text === "\r\n") return;
     this.options.trace?.("in", text);
+    // What the RFC says to refuse and sip.js would take (see requestCheck.ts) is answered here.
+    const refusal = checkRequest(text);
+    if (refusal) {
+      this.logger.warn(`refused a malformed request: ${refusal.status} ${refusal.reason}`);
+      if (refusal.response) {
+        this.options.trace?.("out", refusal.response);
+        this.ws?.send(refusal.response);
+      }
+      return;
+    }
     try {
       this.onMessage?.(text);
     } catch (err) {

@@ -592,7 +592,7 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
   const bindings = (user: string) => contactsOf(user).length;
 
   // Next to last: a second window (another project) on the same machine and accounts.
-  it("two windows, one phone: one contact per account; an incoming call rings one notification, in the window the user is in, and is answered there; closing the owning window hands the phone over, registered again within 5 s and the old contact gone", async () => {
+  it("two windows, one phone: one contact per account; an incoming call rings one notification, in the window the user is in, and is answered there; closing the owning window mid-call ends the call with BYE and hands the phone over, registered again within 5 s and the old contact gone", async () => {
     await waitFor("alice and carol registered once", () => bindings("alice") === 1 && bindings("carol") === 1, 15000, 200);
     const page2 = await session.ctx.newPage();
     page2.on("dialog", (d) => void d.accept());
@@ -619,11 +619,24 @@ describe("UI end to end in code-server (webviews isolated like desktop)", functi
     await waitFor("baresip in the call", async () => (await baresipCallCount(pbx)) === 1, 10000, 200);
     await harness.runCommand(page2, "Softphone: Hang Up");
     await harness.statusBarItem(page2, /Ended/).first().waitFor({ timeout: 15000 });
+    await waitFor("baresip's call ended", async () => (await baresipCallCount(pbx)) === 0, 10000, 200);
+
+    // A call placed from the second window is up when the owning window closes: it ends with BYE.
+    await harness.runCommand(page2, "Softphone: Dial…");
+    const input2 = page2.locator(".quick-input-widget input");
+    await input2.waitFor({ state: "visible", timeout: 15000 });
+    await input2.fill("phone");
+    await sleep(150);
+    await page2.keyboard.press("Enter");
+    await harness.statusBarItem(page2, /In call \d+:\d\d/).first().waitFor({ timeout: 20000 });
+    await waitFor("baresip in the call placed from the second window", async () => (await baresipCallCount(pbx)) === 1, 10000, 200);
 
     // The owning window closes: the second takes the phone over.
     const closedAt = Date.now();
     await page.close({ runBeforeUnload: true });
     page = page2;
+    await waitFor("baresip's call ended by the closing window's BYE", async () => (await baresipCallCount(pbx)) === 0, 10000, 100);
+    console.log(`      the call ended at baresip ${Date.now() - closedAt} ms after the owning window closed`);
     let aliceNow: string[] = [];
     const tookMs = await waitFor(`alice registered from the second window, the first window's contact gone (before: ${aliceBefore})`, () => {
       aliceNow = contactsOf("alice");
