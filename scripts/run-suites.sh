@@ -16,7 +16,7 @@ export SOFTPHONE_RUN_DIR="${SOFTPHONE_RUN_DIR:-$PWD/.run}"
 mkdir -p "$SOFTPHONE_RUN_DIR"
 
 # Raise these when tests are added; lowering one needs a reason in the commit message.
-declare -A MIN=([unit]=576 [integration]=128 [vscode]=10 [ui]=19)
+declare -A MIN=([unit]=577 [integration]=128 [vscode]=10 [ui]=19)
 
 grep_pattern=""
 suites=()

@@ -224,7 +224,8 @@ export function activate(context: vscode.ExtensionContext): SoftphoneApi {
       watchAway((away) => softphone.setAway(away), { focused: () => host.anyFocused(), onDidChange: host.onDidChangeFocus }),
     ];
     await host.listen().catch((err) => log.warn(`other windows cannot link to this one: ${messageOf(err)}`));
-    await softphone.start(readAccountSettings());
+    // Whatever fails here shows on the accounts; the window still owns the phone (electing again would link it to itself).
+    await softphone.start(readAccountSettings()).catch((err) => log.error(`start-up failed: ${messageOf(err)}`));
     const moved = softphone.server.portFallback;
     if (moved) {
       void vscode.window.showWarningMessage(

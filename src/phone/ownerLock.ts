@@ -84,6 +84,11 @@ export class OwnerLock {
     return undefined;
   }
 
+  /** A record for a phone that cannot be shared (the storage folder is unusable): nothing is written. */
+  async standalone(): Promise<OwnerRecord> {
+    return { ...(await thisProcess()), token: randomBytes(24).toString("base64url"), endpoint: this.endpoint, since: Date.now() };
+  }
+
   /** The record in the file, if it is a whole one. */
   async holder(): Promise<OwnerRecord | undefined> {
     try {

@@ -64,8 +64,16 @@ export class PhoneSeat implements Disposable {
     const { lock, log } = this.options;
     let failures = 0;
     while (!this.disposed) {
+      let claimed: OwnerRecord | undefined;
       try {
-        const record = await lock.claim();
+        claimed = await lock.claim();
+      } catch (err) {
+        // The storage folder cannot hold the owner file: a phone in this window alone beats none.
+        log.warn(`the phone cannot be shared with other VS Code windows (${messageOf(err)}): this window runs its own`);
+        return this.seat(await this.options.becomeOwner(await lock.standalone()));
+      }
+      try {
+        const record = claimed;
         if (this.disposed) {
           await lock.release();
           return undefined;

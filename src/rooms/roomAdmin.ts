@@ -9,7 +9,10 @@ const PLUGINS = { video: "janus.plugin.videoroom", audio: "janus.plugin.audiobri
 
 /** What each plugin is asked for in "create", beyond subject, secret and PIN. */
 const CREATE_OPTIONS: Record<RoomInfo["kind"], Record<string, unknown>> = {
-  video: { publishers: 16, audiocodec: "opus", videocodec: "vp8", notify_joining: true, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
+  // fir_freq: Janus asks every publisher for a keyframe every 5 s. A recording starts a video file
+  // at a keyframe of the layer it records, which nobody else may ask for; without these, a
+  // recorded publisher's video file could stay empty (seen in 1 of 2 runs of roomRecording).
+  video: { publishers: 16, audiocodec: "opus", videocodec: "vp8", fir_freq: 5, notify_joining: true, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
   // allow_rtp_participants: phone callers join as plain-RTP participants (rooms/dialIn).
   audio: { sampling_rate: 48000, allow_rtp_participants: true, audiolevel_event: true, audio_active_packets: 50, audio_level_average: 60 },
 };

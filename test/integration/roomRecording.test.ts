@@ -38,10 +38,21 @@ describe("room recording on Janus (two phones)", function () {
     const recorded = files(room).filter((f) => /\.mjr(\.tmp)?$/.test(f));
     assert.ok(recorded.length >= 4, `a file per publisher and medium (${recorded.map((f) => f.split("/").at(-1)).join(", ")})`);
     const sizes = () => recorded.map((f) => statSync(f).size);
-    const before = sizes();
-    await sleep(1500);
-    const after = sizes();
-    assert.ok(after.every((size, i) => size > before[i] && size > 1000), `every file grows while recording (${before.join(",")} → ${after.join(",")})`);
+    // Janus starts a video file at a keyframe of the layer it records, which a publisher that
+    // joined last may still be ramping up to (its bandwidth estimate grows over seconds): each
+    // file must be growing, read a second apart, within 20 s of the recording starting.
+    let last = sizes();
+    let seen = "";
+    await waitFor("every file to grow while recording", async () => {
+      await sleep(1000);
+      const now = sizes();
+      seen = `${last.join(",")} → ${now.join(",")}`;
+      const growing = now.every((size, i) => size > last[i] && size > 1000);
+      last = now;
+      return growing;
+    }, 20000, 0).catch((err) => {
+      throw new Error(`${(err as Error).message}: ${seen}`);
+    });
     await ann.rooms.setRecording("rec-secret", false);
     await waitFor("Ben to see the recording stop", () => ben.rooms.view()?.recording !== true, 10000);
     const closed = await waitFor("the files closed as .mjr", () => (files(room).filter((f) => f.endsWith(".mjr")).length >= 4 ? files(room) : undefined), 10000, 200);

@@ -283,6 +283,15 @@ function describeSeats(): void {
       assert.deepEqual(starts, ["a"], "the owner's phone never restarted, and no second phone");
     });
 
+    it("a storage folder that cannot hold the owner file: the window runs a phone of its own rather than none", async () => {
+      const notADir = path.join(dir, "file");
+      await writeFile(notADir, "");
+      const phone = new FakePhone("alone");
+      const seat = new PhoneSeat({ lock: new OwnerLock(path.join(notADir, "storage")), log: quiet, focused: () => false, becomeOwner: async () => ({ role: "owner", phone: phone as unknown as Phone, dispose: async () => undefined }), becomeWindow: windowSeat });
+      seats.push(seat);
+      assert.equal((await seat.take())?.role, "owner");
+    });
+
     it("the owner file is readable by this user only (it holds the token)", async () => {
       const lock = new OwnerLock(dir);
       await lock.claim();
