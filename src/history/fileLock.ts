@@ -218,16 +218,6 @@ async function holderIsGone(owner: ProcessIdentity): Promise<boolean> {
   return started !== undefined && started !== owner.started;
 }
 
-/** Whether a process with this pid exists here (one we may not signal counts: EPERM). For a bare pid; a lock holder is judged by holderIsGone. */
-export function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errorCode(err) !== "ESRCH";
-  }
-}
-
 let identity: Promise<Omit<LockOwner, "token">> | undefined;
 
 function whoAmI(): Promise<Omit<LockOwner, "token">> {

@@ -3,7 +3,6 @@
 // compaction. Called under the journal's cross-process lock (fileLock.ts). Only fs/promises.
 import { open, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import * as path from "node:path";
-import { pidExists } from "./fileLock";
 
 /** Journals hold phone numbers, names and messages: readable by the user only. */
 export const FILE_MODE = 0o600;
@@ -224,8 +223,17 @@ export async function removeLeftoverTemps(file: string, now = Date.now()): Promi
     const full = path.join(dir, name);
     const old = await stat(full).then((s) => now - s.mtimeMs > LEFTOVER_AGE_MS, () => false);
     if (pid === process.pid && !old) continue;
-    if (!old && pidExists(pid)) continue;
+    if (!old && processRuns(pid)) continue;
     await unlink(full).then(() => removed.push(name), () => undefined);
   }
   return removed;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

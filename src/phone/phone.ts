@@ -7,7 +7,7 @@ import type { PresenceService } from "../presence/presenceService";
 import type { CallView } from "../protocol/model";
 import type { RoomService } from "../rooms/roomService";
 import type { Softphone } from "../softphone";
-import { Emitter, type Event, type EventValue } from "../util/emitter";
+import type { Event } from "../util/emitter";
 
 export type PhoneRooms = Pick<
   RoomService,
@@ -75,30 +75,10 @@ export interface Phone
  */
 export interface PhoneAlerts {
   readonly onIncomingCall: Event<{ call: CallView; accountLabel: string }>;
-  readonly onMessage: Event<EventValue<PhoneMessages["onDidReceive"]>>;
+  readonly onMessage: Event<Parameters<Parameters<PhoneMessages["onDidReceive"]>[0]>[0]>;
   readonly onMediaError: Event<{ message: string }>;
-  readonly onDeviceFallback: Event<EventValue<Softphone["onDeviceFallback"]>>;
+  readonly onDeviceFallback: Event<Parameters<Parameters<Softphone["onDeviceFallback"]>[0]>[0]>;
   readonly onRoomNotice: Event<string>;
-}
-
-/** Alerts fired by hand: those a window shows itself, as they are routed to it (phoneHost.ts, remotePhone.ts). */
-export class AlertEmitters {
-  readonly incomingCall = new Emitter<EventValue<PhoneAlerts["onIncomingCall"]>>();
-  readonly message = new Emitter<EventValue<PhoneAlerts["onMessage"]>>();
-  readonly mediaError = new Emitter<EventValue<PhoneAlerts["onMediaError"]>>();
-  readonly deviceFallback = new Emitter<EventValue<PhoneAlerts["onDeviceFallback"]>>();
-  readonly roomNotice = new Emitter<EventValue<PhoneAlerts["onRoomNotice"]>>();
-  readonly alerts: PhoneAlerts = {
-    onIncomingCall: this.incomingCall.event,
-    onMessage: this.message.event,
-    onMediaError: this.mediaError.event,
-    onDeviceFallback: this.deviceFallback.event,
-    onRoomNotice: this.roomNotice.event,
-  };
-
-  dispose(): void {
-    for (const e of [this.incomingCall, this.message, this.mediaError, this.deviceFallback, this.roomNotice]) e.dispose();
-  }
 }
 
 /** The call a command without an id means: the newest ringing incoming one when `prefer`, else the newest live one. */

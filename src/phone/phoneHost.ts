@@ -11,7 +11,7 @@ import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
 import { lineSocket } from "./lineSocket";
 import type { OwnerRecord } from "./ownerLock";
-import { AlertEmitters, type Phone, type PhoneAlerts } from "./phone";
+import type { Phone, PhoneAlerts } from "./phone";
 
 /** A window that has said hello. */
 interface LinkedWindow {
@@ -42,23 +42,35 @@ export class PhoneHost implements Disposable {
   private readonly _onDidChangeFocus = new Emitter<void>();
   /** Some window's focus changed (see anyFocused). */
   readonly onDidChangeFocus = this._onDidChangeFocus.event;
-  private readonly local = new AlertEmitters();
+  private readonly local = {
+    incomingCall: new Emitter<Parameters<Parameters<PhoneAlerts["onIncomingCall"]>[0]>[0]>(),
+    message: new Emitter<Parameters<Parameters<PhoneAlerts["onMessage"]>[0]>[0]>(),
+    mediaError: new Emitter<{ message: string }>(),
+    deviceFallback: new Emitter<Parameters<Parameters<PhoneAlerts["onDeviceFallback"]>[0]>[0]>(),
+    roomNotice: new Emitter<string>(),
+  };
   /** The alerts this (the owner's) window is to show itself. */
-  readonly localAlerts: PhoneAlerts = this.local.alerts;
+  readonly localAlerts: PhoneAlerts = {
+    onIncomingCall: this.local.incomingCall.event,
+    onMessage: this.local.message.event,
+    onMediaError: this.local.mediaError.event,
+    onDeviceFallback: this.local.deviceFallback.event,
+    onRoomNotice: this.local.roomNotice.event,
+  };
 
   constructor(private readonly options: PhoneHostOptions) {
     this.methods = remoteMethods(options.phone);
     this.server = createServer((socket) => this.accept(socket));
     const { phone, alerts } = options;
     this.subscriptions.push(
-      phone.onDidChangeState(() => this.broadcast("snapshot", () => snapshotOf(phone))),
+      phone.onDidChangeState(() => this.broadcast("snapshot", snapshotOf(phone))),
       phone.onDidChangeDevices((list) => {
-        this.broadcast("devices.changed", () => list);
-        this.broadcast("snapshot", () => snapshotOf(phone));
+        this.broadcast("devices.changed", list);
+        this.broadcast("snapshot", snapshotOf(phone));
       }),
-      phone.onDidChangeHistory(() => this.broadcast("history.changed", () => null)),
-      phone.messages.onDidChange(() => this.broadcast("messages.changed", () => null)),
-      phone.messages.onDidReceive((m) => this.broadcast("messages.received", () => m)),
+      phone.onDidChangeHistory(() => this.broadcast("history.changed", null)),
+      phone.messages.onDidChange(() => this.broadcast("messages.changed", null)),
+      phone.messages.onDidReceive((m) => this.broadcast("messages.received", m)),
       alerts.onIncomingCall((a) => this.route("alert.incomingCall", a, this.local.incomingCall)),
       alerts.onMessage((m) => this.route("alert.message", m, this.local.message)),
       alerts.onMediaError((e) => this.route("alert.mediaError", e, this.local.mediaError)),
@@ -109,7 +121,6 @@ export class PhoneHost implements Disposable {
     this.server.close();
     if (process.platform !== "win32") void rm(this.options.record.endpoint, { force: true }).catch(() => undefined);
     this._onDidChangeFocus.dispose();
-    this.local.dispose();
   }
 
   /** The window an alert goes to: the focused one that gained focus last, else the one focused last. */
@@ -132,10 +143,7 @@ export class PhoneHost implements Disposable {
     else to.rpc.notify(method, value);
   }
 
-  /** To every linked window; `make` runs once, and only when a window is linked (the usual single window pays nothing). */
-  private broadcast<K extends keyof WindowNotes>(method: K, make: () => WindowNotes[K]): void {
-    if (this.windows.size === 0) return;
-    const value = make();
+  private broadcast<K extends keyof WindowNotes>(method: K, value: WindowNotes[K]): void {
     for (const w of this.windows) w.rpc.notify(method, value);
   }
 

@@ -64,24 +64,24 @@ export class PhoneSeat implements Disposable {
     const { lock, log } = this.options;
     let failures = 0;
     while (!this.disposed) {
-      let record: OwnerRecord | undefined;
+      let claimed: OwnerRecord | undefined;
       try {
-        record = await lock.claim();
+        claimed = await lock.claim();
       } catch (err) {
         // The storage folder cannot hold the owner file: a phone in this window alone beats none.
         log.warn(`the phone cannot be shared with other VS Code windows (${messageOf(err)}): this window runs its own`);
         return this.seat(await this.options.becomeOwner(await lock.standalone()));
       }
-      if (this.disposed) {
-        await lock.release();
-        return undefined;
-      }
-      if (record) {
-        // Outside the retry below: an owner that failed to start must not go on to link to itself.
-        log.info(`this window owns the phone (link at ${record.endpoint})`);
-        return this.seat(await this.options.becomeOwner(record));
-      }
       try {
+        const record = claimed;
+        if (this.disposed) {
+          await lock.release();
+          return undefined;
+        }
+        if (record) {
+          log.info(`this window owns the phone (link at ${record.endpoint})`);
+          return this.seat(await this.options.becomeOwner(record));
+        }
         const holder = await lock.liveHolder();
         if (!holder) continue; // it has just gone: claim again
         const remote = await RemotePhone.connect(holder, { focused: this.options.focused(), log });

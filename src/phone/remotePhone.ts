@@ -10,7 +10,7 @@ import type { Logger } from "../util/logger";
 import { messageOf } from "../util/text";
 import { lineSocket } from "./lineSocket";
 import type { OwnerRecord } from "./ownerLock";
-import { AlertEmitters, callMeant, type Phone, type PhoneAlerts, type PhoneMessages, type PhoneRooms } from "./phone";
+import { callMeant, type Phone, type PhoneAlerts, type PhoneMessages, type PhoneRooms } from "./phone";
 
 /** Commands may take a while in the owner (a room join opens the call window and publishes). */
 const REQUEST_TIMEOUT_MS = 60000;
@@ -25,14 +25,26 @@ export class RemotePhone implements Phone, Disposable {
   private readonly _onMessagesChange = new Emitter<void>();
   private readonly _onMessageReceived = new Emitter<MessageView>();
   private readonly _onClosed = new Emitter<void>();
-  private readonly alertEmitters = new AlertEmitters();
+  private readonly alertEmitters = {
+    incomingCall: new Emitter<Parameters<Parameters<PhoneAlerts["onIncomingCall"]>[0]>[0]>(),
+    message: new Emitter<MessageView>(),
+    mediaError: new Emitter<{ message: string }>(),
+    deviceFallback: new Emitter<Parameters<Parameters<PhoneAlerts["onDeviceFallback"]>[0]>[0]>(),
+    roomNotice: new Emitter<string>(),
+  };
 
   readonly onDidChangeState = this._onDidChangeState.event;
   readonly onDidChangeHistory = this._onDidChangeHistory.event;
   readonly onDidChangeDevices = this._onDidChangeDevices.event;
   /** The link is gone (the owner closed or died): time to elect a new owner. */
   readonly onClosed = this._onClosed.event;
-  readonly alerts: PhoneAlerts = this.alertEmitters.alerts;
+  readonly alerts: PhoneAlerts = {
+    onIncomingCall: this.alertEmitters.incomingCall.event,
+    onMessage: this.alertEmitters.message.event,
+    onMediaError: this.alertEmitters.mediaError.event,
+    onDeviceFallback: this.alertEmitters.deviceFallback.event,
+    onRoomNotice: this.alertEmitters.roomNotice.event,
+  };
   readonly rooms: PhoneRooms;
   readonly messages: PhoneMessages;
   readonly presence = { lampOf: (address: string) => this.snap.lamps[address] ?? "unknown" };
@@ -207,6 +219,6 @@ export class RemotePhone implements Phone, Disposable {
     this.socket.destroy();
     this.rpc.dispose("the window is closing");
     for (const e of [this._onDidChangeState, this._onDidChangeHistory, this._onDidChangeDevices, this._onRoomChange, this._onMessagesChange, this._onMessageReceived, this._onClosed]) e.dispose();
-    this.alertEmitters.dispose();
+    for (const e of Object.values(this.alertEmitters)) e.dispose();
   }
 }

@@ -10,7 +10,6 @@ import type { Phone, PhoneAlerts, PhoneMessages, PhoneRooms } from "../phone/pho
 import type { AccountView, CallView, SoftphoneState } from "./model";
 import type { Lamp } from "./presence";
 import type { ChannelSpec } from "./rpc";
-import type { EventValue } from "../util/emitter";
 
 /** Bumped when a message changes shape: windows of different versions do not link. */
 export const PHONE_LINK_VERSION = 1;
@@ -42,6 +41,8 @@ export interface PhoneSnapshot {
   devices: ReturnType<Phone["devices"]>;
   dialInAddress?: string;
 }
+
+type EventValue<E> = E extends (listener: (value: infer T) => void) => unknown ? T : never;
 
 /** What a window may ask of the owner. */
 export type OwnerRequests = {

@@ -298,29 +298,25 @@ export class SipAccount {
   }
 }
 
-/** How long a ping may go unanswered after a network change before the connection counts as gone. */
-const NETWORK_PROBE_MS = 3000;
-
-/** An INVITE body's media type, lower case and without parameters; a typeless body is taken as SDP, as sip.js does. */
-function bodyType(contentType: string | undefined): string {
-  return (contentType ?? "application/sdp").split(";")[0]!.trim().toLowerCase();
-}
-
-const hasBody = (body: string | undefined): body is string => body !== undefined && body.trim() !== "";
-
 /**
  * Whether an INVITE's body is one we can answer: none (we make the offer), or SDP. Anything else
  * (RFC 4475 3.3.7 "invut": application/unknownformat) gets a 415.
  */
-export function acceptableOfferBody(contentType: string | undefined, body: string | undefined): boolean {
-  if (!hasBody(body)) return true;
-  const type = bodyType(contentType); // typeless: SDP, whose handler decides
-  return type === "application/sdp" || type.startsWith("multipart/");
-}
-
 /** Why an INVITE's SDP offer cannot be answered (see offerCheck.ts); undefined for no offer, another type, or a usable one. */
 export function brokenOffer(contentType: string | undefined, body: string | undefined): string | undefined {
-  return hasBody(body) && bodyType(contentType) === "application/sdp" ? unanswerableOffer(body) : undefined;
+  if (body === undefined || body.trim() === "") return undefined;
+  const type = (contentType ?? "application/sdp").split(";")[0]!.trim().toLowerCase();
+  return type === "application/sdp" ? unanswerableOffer(body) : undefined;
+}
+
+/** How long a ping may go unanswered after a network change before the connection counts as gone. */
+const NETWORK_PROBE_MS = 3000;
+
+export function acceptableOfferBody(contentType: string | undefined, body: string | undefined): boolean {
+  if (body === undefined || body.trim() === "") return true;
+  if (contentType === undefined) return true; // sip.js takes a typeless body as SDP; its handler decides
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  return type === "application/sdp" || type.startsWith("multipart/");
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

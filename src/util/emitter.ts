@@ -7,9 +7,6 @@ export interface Disposable {
 
 export type Event<T> = (listener: (value: T) => void) => Disposable;
 
-/** What an event carries: EventValue<Event<T>> is T. */
-export type EventValue<E> = E extends (listener: (value: infer T) => void) => unknown ? T : never;
-
 export class Emitter<T> {
   private listeners = new Set<(value: T) => void>();
 
